@@ -1,0 +1,26 @@
+@{
+    RootModule           = 'OpStatus.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f0c4a5e-2d7b-4b8e-9a31-5c2f7e1d9b40'
+    Author               = 'OpStatus contributors'
+    CompanyName          = 'OpStatus'
+    Copyright            = '(c) OpStatus contributors. MIT License.'
+    Description          = 'Read and wait for Azure asynchronous operations (Dev Center, Azure Cache for Redis / Managed Redis, Log Analytics) from a shell, a script or an automation runbook.'
+    PowerShellVersion    = '5.1'
+    CompatiblePSEditions = @('Desktop', 'Core')
+    FormatsToProcess     = @('OpStatus.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-CacheOperationStatus'
+        'Get-DevCenterOperationStatus'
+        'Get-LogAnalyticsOperationStatus'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags       = @('Azure', 'AsyncOperation', 'LongRunningOperation', 'DevCenter', 'Redis', 'LogAnalytics', 'Runbook')
+            LicenseUri = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

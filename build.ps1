@@ -1,0 +1,319 @@
+<#
+.SYNOPSIS
+    Builds, documents, tests and packages the OpStatus module.
+
+.DESCRIPTION
+    With no switch, builds the solution; the module project then lays out the importable module
+    folder out/OpStatus/. The switches add steps, always run in this order:
+    -Clean, build, -Docs, -Test, -Package.
+
+    Needs the .NET SDK named in global.json. -Test also needs PowerShell 7 (pwsh) with Pester 5,
+    -Docs needs platyPS. Runs on PowerShell 7 and on Windows PowerShell 5.1.
+
+.PARAMETER Configuration
+    The build configuration: Release (the default) or Debug.
+
+.PARAMETER Test
+    Does what tests/run.sh does, in PowerShell: builds, makes the emulator's test certificates
+    (out/testcerts/), then runs the xunit tests (dotnet test) and the Pester tests
+    (tests/OpStatus.Tests.ps1) in child processes whose SSL_CERT_FILE trusts those certificates.
+    Results go to out/test-results/.
+
+.PARAMETER Docs
+    Builds external help from docs/en-US into out/OpStatus/en-US with platyPS, when it is installed.
+
+.PARAMETER Package
+    Builds, then zips out/OpStatus into out/OpStatus-<ModuleVersion>.zip.
+
+.PARAMETER Clean
+    Removes out/ and the bin/ and obj/ folders of every project.
+
+.EXAMPLE
+    ./build.ps1
+
+.EXAMPLE
+    ./build.ps1 -Test
+
+.EXAMPLE
+    ./build.ps1 -Clean -Docs -Package
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Release', 'Debug')]
+    [string] $Configuration = 'Release',
+
+    [switch] $Test,
+
+    [switch] $Docs,
+
+    [switch] $Package,
+
+    [switch] $Clean
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+# Exit codes of native commands are checked by hand below (pwsh 7.4+ could otherwise also throw on them).
+$PSNativeCommandUseErrorActionPreference = $false
+# Show the progress lines unless the caller chose otherwise with -InformationAction.
+if (-not $PSBoundParameters.ContainsKey('InformationAction')) {
+    $InformationPreference = 'Continue'
+}
+
+$RepoRoot = $PSScriptRoot
+$ModuleDir = [System.IO.Path]::Combine($RepoRoot, 'out', 'OpStatus')
+$CertDir = [System.IO.Path]::Combine($RepoRoot, 'out', 'testcerts')
+$EmulatorDll = [System.IO.Path]::Combine($RepoRoot, 'tests', 'OpStatus.Emulator', 'bin', $Configuration, 'net10.0', 'OpStatus.Emulator.dll')
+
+# $IsWindows and $IsLinux exist only on PowerShell 6+; Windows PowerShell runs only on Windows.
+if ($PSVersionTable.PSEdition -eq 'Desktop') {
+    $OnWindows = $true
+    $OnLinux = $false
+}
+else {
+    $OnWindows = $IsWindows
+    $OnLinux = $IsLinux
+}
+
+function Write-Step([string] $Message) {
+    Write-Information "==> $Message"
+}
+
+# Runs a native command, shows its output (unless -Quiet), and stops the build when it fails.
+# -Display is the command line to show, when the real one is not fit to print.
+function Invoke-Native {
+    param(
+        [Parameter(Mandatory)] [string] $FilePath,
+        [string[]] $ArgumentList = @(),
+        [string] $Display = "$FilePath $($ArgumentList -join ' ')",
+        [switch] $Quiet
+    )
+
+    Write-Information "    $Display"
+    if ($Quiet) {
+        & $FilePath @ArgumentList | Out-Null
+    }
+    else {
+        & $FilePath @ArgumentList | Out-Host
+    }
+
+    if ($LASTEXITCODE -ne 0) {
+        throw "'$Display' failed with exit code $LASTEXITCODE."
+    }
+}
+
+function Assert-Dotnet {
+    if (-not (Get-Command -Name dotnet -CommandType Application -ErrorAction SilentlyContinue)) {
+        throw 'The .NET SDK (dotnet) is not on PATH. Install the SDK version named in global.json.'
+    }
+}
+
+function Invoke-Clean {
+    Write-Step 'Clean'
+    $folders = [System.Collections.Generic.List[string]]::new()
+    $folders.Add([System.IO.Path]::Combine($RepoRoot, 'out'))
+    foreach ($top in 'src', 'tests', 'bench') {
+        $topPath = Join-Path $RepoRoot $top
+        if (-not (Test-Path -LiteralPath $topPath)) {
+            continue
+        }
+
+        # The bin/ and obj/ folders beside each project file.
+        foreach ($project in Get-ChildItem -LiteralPath $topPath -Filter '*.csproj' -Recurse -File) {
+            $folders.Add((Join-Path $project.DirectoryName 'bin'))
+            $folders.Add((Join-Path $project.DirectoryName 'obj'))
+        }
+    }
+
+    foreach ($folder in $folders) {
+        if (Test-Path -LiteralPath $folder) {
+            Write-Information "    removing $folder"
+            Remove-Item -LiteralPath $folder -Recurse -Force
+        }
+    }
+}
+
+function Invoke-Build {
+    Write-Step "Build ($Configuration)"
+    Assert-Dotnet
+    Invoke-Native -FilePath dotnet -ArgumentList @('build', (Join-Path $RepoRoot 'OpStatus.slnx'), '-c', $Configuration, '--nologo')
+
+    # The module project copies the importable module into out/OpStatus/ after its build.
+    $manifest = Join-Path $ModuleDir 'OpStatus.psd1'
+    if (-not (Test-Path -LiteralPath $manifest)) {
+        throw "The build succeeded but $manifest is missing: the module project did not lay out out/OpStatus/."
+    }
+}
+
+function Test-PlatyPS {
+    [bool](Get-Module -ListAvailable -Name platyPS)
+}
+
+function Invoke-Docs {
+    Write-Step 'Docs'
+    if (-not (Test-PlatyPS)) {
+        Write-Warning 'platyPS is not installed, so no external help was built. Install it with: Install-Module platyPS -Scope CurrentUser'
+        return
+    }
+
+    $source = [System.IO.Path]::Combine($RepoRoot, 'docs', 'en-US')
+    if (-not (Get-ChildItem -Path (Join-Path $source '*.md') -ErrorAction SilentlyContinue)) {
+        Write-Warning "There is no markdown help in $source, so no external help was built."
+        return
+    }
+
+    Import-Module -Name platyPS
+    $target = Join-Path $ModuleDir 'en-US'
+    # Cmdlet help becomes OpStatus.dll-Help.xml, about_OpStatus.md becomes about_OpStatus.help.txt.
+    New-ExternalHelp -Path $source -OutputPath $target -Force | Out-Null
+    Write-Information "    help written to $target"
+}
+
+# Makes the emulator's test certificates in out/testcerts/, as tests/run.sh does: ca.pem (the test CA),
+# server.pfx (the emulator's HTTPS certificate) and bundle.pem (the machine's roots plus ca.pem, for
+# SSL_CERT_FILE). On Linux they are made anew on every run; on Windows and macOS they are kept while
+# present, so that a CA the user has trusted by hand stays the one in use. Returns the folder.
+function New-TestCertificate {
+    $present = @('ca.pem', 'server.pfx', 'bundle.pem' | Where-Object { Test-Path -LiteralPath (Join-Path $CertDir $_) }).Count -eq 3
+    if ($OnLinux -or -not $present) {
+        Write-Step 'Test certificates'
+        Invoke-Native -FilePath dotnet -ArgumentList @($EmulatorDll, 'make-certs', $CertDir) -Quiet
+    }
+
+    if (-not (Test-Path -LiteralPath (Join-Path $CertDir 'bundle.pem'))) {
+        throw "The emulator did not write its certificates to $CertDir."
+    }
+
+    $CertDir
+}
+
+# The command the child pwsh runs: Pester 5 on tests/OpStatus.Tests.ps1, exit code = failures.
+function Get-PesterCommand([string] $TestScript, [string] $ResultFile) {
+    $quote = { param($text) "'" + $text.Replace("'", "''") + "'" }
+    # The tests run with the default error preference (Continue), as a user's session would.
+    $command = @'
+$pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.0.0' } |
+    Sort-Object -Property Version -Descending | Select-Object -First 1
+if (-not $pester) {
+    Write-Error 'Pester 5 is not installed. Install it with: Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser'
+    exit 1
+}
+Import-Module $pester -ErrorAction Stop
+$config = New-PesterConfiguration
+$config.Run.Path = {TestScript}
+$config.Run.Exit = $true
+$config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputFormat = 'NUnitXml'
+$config.TestResult.OutputPath = {ResultFile}
+Invoke-Pester -Configuration $config
+'@
+    $command.Replace('{TestScript}', (& $quote $TestScript)).Replace('{ResultFile}', (& $quote $ResultFile))
+}
+
+function Invoke-Test {
+    Write-Step 'Test'
+    if (-not (Test-Path -LiteralPath $EmulatorDll)) {
+        throw "The emulator was not built: $EmulatorDll is missing."
+    }
+
+    $certs = New-TestCertificate
+    $caFile = Join-Path $certs 'ca.pem'
+    $resultsDir = [System.IO.Path]::Combine($RepoRoot, 'out', 'test-results')
+    $null = New-Item -ItemType Directory -Path $resultsDir -Force
+
+    # .NET reads SSL_CERT_FILE only when a process starts: set it here, for the child processes
+    # (dotnet test and pwsh), and put the caller's values back afterwards.
+    $saved = @{}
+    foreach ($name in 'SSL_CERT_FILE', 'OPSTATUS_TEST_CERTS', 'OPSTATUS_CONFIGURATION') {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+    }
+
+    try {
+        # The xunit fixture checks both, on every platform.
+        [Environment]::SetEnvironmentVariable('SSL_CERT_FILE', (Join-Path $certs 'bundle.pem'))
+        [Environment]::SetEnvironmentVariable('OPSTATUS_TEST_CERTS', $certs)
+        # The Pester suite starts the emulator of this configuration.
+        [Environment]::SetEnvironmentVariable('OPSTATUS_CONFIGURATION', $Configuration)
+
+        if ($OnWindows) {
+            Write-Warning "SSL_CERT_FILE is honoured by .NET on Linux only. On Windows, trust the test CA once: Import-Certificate -FilePath '$caFile' -CertStoreLocation Cert:\CurrentUser\Root"
+        }
+        elseif (-not $OnLinux) {
+            Write-Warning "SSL_CERT_FILE is honoured by .NET on Linux only. On macOS, trust the test CA once: security add-trusted-cert -r trustRoot -k ~/Library/Keychains/login.keychain-db '$caFile'"
+        }
+
+        Write-Step 'xunit tests (dotnet test)'
+        $testProject = [System.IO.Path]::Combine($RepoRoot, 'tests', 'OpStatus.Tests', 'OpStatus.Tests.csproj')
+        Invoke-Native -FilePath dotnet -ArgumentList @(
+            'test', $testProject, '-c', $Configuration, '--no-build', '--nologo',
+            '--logger', 'console;verbosity=normal', '--logger', 'trx;LogFileName=results.trx', '--results-directory', $resultsDir)
+
+        Write-Step 'Pester tests'
+        $pwsh = Get-Command -Name pwsh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+        if (-not $pwsh) {
+            throw 'The Pester tests run in PowerShell 7 (pwsh), which is not on PATH. Install PowerShell 7.'
+        }
+
+        $testScript = [System.IO.Path]::Combine($RepoRoot, 'tests', 'OpStatus.Tests.ps1')
+        $command = Get-PesterCommand -TestScript $testScript -ResultFile (Join-Path $resultsDir 'pester.xml')
+        # -EncodedCommand passes the script whole, with no quoting rules to trip over on any platform.
+        $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($command))
+        Invoke-Native -FilePath $pwsh.Source -ArgumentList @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded) `
+            -Display "pwsh -NoProfile -NonInteractive: Invoke-Pester $testScript"
+    }
+    finally {
+        foreach ($name in $saved.Keys) {
+            [Environment]::SetEnvironmentVariable($name, $saved[$name])
+        }
+    }
+}
+
+function Invoke-Package {
+    Write-Step 'Package'
+    $manifest = Join-Path $ModuleDir 'OpStatus.psd1'
+    if (-not (Test-Path -LiteralPath $manifest)) {
+        throw "$manifest is missing: build the module first."
+    }
+
+    # OpStatus.psd1 at the repository root is the one source of the version.
+    $version = (Import-PowerShellDataFile -Path (Join-Path $RepoRoot 'OpStatus.psd1')).ModuleVersion
+    $zip = [System.IO.Path]::Combine($RepoRoot, 'out', "OpStatus-$version.zip")
+    if (Test-Path -LiteralPath $zip) {
+        Remove-Item -LiteralPath $zip -Force
+    }
+
+    # The archive holds the folder OpStatus/ itself, ready to unpack into a module path.
+    if ($PSVersionTable.PSEdition -eq 'Desktop') {
+        Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+    }
+    [System.IO.Compression.ZipFile]::CreateFromDirectory($ModuleDir, $zip, [System.IO.Compression.CompressionLevel]::Optimal, $true)
+    Write-Information "    $zip"
+}
+
+# No switch means build; -Test and -Package build first; -Clean and -Docs alone do only that.
+$build = $Test -or $Package -or -not ($Clean -or $Docs)
+
+if ($Clean) {
+    Invoke-Clean
+}
+
+if ($build) {
+    Invoke-Build
+}
+
+if ($Docs) {
+    Invoke-Docs
+}
+elseif ($Test -and (Test-PlatyPS)) {
+    # The help tests need external help; build it when platyPS is at hand.
+    Invoke-Docs
+}
+
+if ($Test) {
+    Invoke-Test
+}
+
+if ($Package) {
+    Invoke-Package
+}

@@ -1,0 +1,30 @@
+using System;
+using System.Management.Automation;
+using OpStatus.Engine;
+
+namespace OpStatus.Commands;
+
+/// <summary>
+/// Get-CacheOperationStatus: the status of an Azure Managed Redis / Redis Enterprise (Microsoft.Cache) operation.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "CacheOperationStatus", DefaultParameterSetName = EnvironmentSet)]
+[OutputType(typeof(OperationStatus))]
+public sealed class GetCacheOperationStatusCommand : ResourceManagerCommand
+{
+    /// <summary>The id of the operation, as returned by the request that started it.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string OperationId { get; set; } = string.Empty;
+
+    /// <summary>The api-version of the Microsoft.Cache operationsStatus call.</summary>
+    [Parameter]
+    public string? ApiVersion { get; set; }
+
+    protected override AzureService Service => AzureService.Cache;
+
+    protected override string CurrentOperationId => OperationId;
+
+    protected override string? CurrentApiVersion => ApiVersion;
+
+    protected override Uri StatusUri(AzureCloud cloud, string subscriptionId, string location, string operationId, string apiVersion) =>
+        AzureService.CacheStatusUri(cloud, subscriptionId, location, operationId, apiVersion);
+}

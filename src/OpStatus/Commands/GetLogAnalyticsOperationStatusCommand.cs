@@ -1,0 +1,33 @@
+using System;
+using System.Management.Automation;
+using OpStatus.Engine;
+
+namespace OpStatus.Commands;
+
+/// <summary>
+/// Get-LogAnalyticsOperationStatus: the status of a Log Analytics (Microsoft.OperationalInsights) asynchronous operation.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "LogAnalyticsOperationStatus", DefaultParameterSetName = EnvironmentSet)]
+[OutputType(typeof(OperationStatus))]
+public sealed class GetLogAnalyticsOperationStatusCommand : ResourceManagerCommand
+{
+    /// <summary>The id of the asynchronous operation, as returned by the request that started it.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("OperationId")]
+    public string AsyncOperationId { get; set; } = string.Empty;
+
+    /// <summary>The api-version of the Microsoft.OperationalInsights operationStatuses call.</summary>
+    [Parameter]
+    public string? ApiVersion { get; set; }
+
+    protected override AzureService Service => AzureService.LogAnalytics;
+
+    protected override string OperationIdWhat => "async operation id";
+
+    protected override string CurrentOperationId => AsyncOperationId;
+
+    protected override string? CurrentApiVersion => ApiVersion;
+
+    protected override Uri StatusUri(AzureCloud cloud, string subscriptionId, string location, string operationId, string apiVersion) =>
+        AzureService.LogAnalyticsStatusUri(cloud, subscriptionId, location, operationId, apiVersion);
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using System.Security;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using OpStatus.Engine;
+
+namespace OpStatus.Commands;
+
+/// <summary>
+/// What every OpStatus cmdlet shares: the credential parameters, cancellation on Ctrl+C, running engine work
+/// while relaying its diagnostics to the pipeline thread, and turning failures into ErrorRecords.
+/// </summary>
+public abstract class OpStatusCommand : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource stopping = new();
+    private CredentialSpec? accessTokenCredential;
+
+    /// <summary>
+    /// A token to use instead of signing in: a SecureString (as Get-AzAccessToken returns), a plain string,
+    /// or the object Get-AzAccessToken returns.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    [SecureStringTransformation]
+    public SecureString? AccessToken { get; set; }
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
+    protected CancellationToken StopToken => stopping.Token;
+
+    /// <summary>The name error ids start with, as in GetCacheOperationStatusCommandInvalidLocation.</summary>
+    protected string ErrorIdPrefix => GetType().Name;
+
+    protected override void StopProcessing() => stopping.Cancel();
+
+    public void Dispose()
+    {
+        stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The credential for this call: -AccessToken when given, else the shared default chain of the cloud.</summary>
+    protected CredentialSpec ResolveCredential(AzureCloud cloud)
+    {
+        if (AccessToken is null)
+        {
+            return CredentialSpec.Default(cloud.AuthorityHost);
+        }
+
+        return accessTokenCredential ??= CredentialSpec.FromAccessToken(AccessToken);
+    }
+
+    /// <summary>
+    /// Writes a non-terminating InvalidArgument error when a check failed; returns true when the value is good.
+    /// </summary>
+    protected bool Validate(string? problem, string errorId, object? target)
+    {
+        if (problem is null)
+        {
+            return true;
+        }
+
+        WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + errorId, ErrorCategory.InvalidArgument, target));
+        return false;
+    }
+
+    /// <summary>Reads one status and writes it, or writes the error that stopped it.</summary>
+    protected void ReadAndWrite(OperationRequest request)
+    {
+        OperationStatus status;
+        try
+        {
+            status = Run(log => OperationStatusReader.ReadAsync(request, log, StopToken));
+        }
+        catch (OperationStatusException ex) when (ex.Kind == FailureKind.Authentication)
+        {
+            // Without a token no item can be read: one error, and the command ends.
+            ThrowTerminatingError(ToErrorRecord(ex));
+            return;
+        }
+        catch (OperationStatusException ex)
+        {
+            WriteError(ToErrorRecord(ex));
+            return;
+        }
+
+        WriteObject(status);
+    }
+
+    /// <summary>
+    /// Runs engine work to its end on a worker thread, relaying its Verbose and Debug lines to the pipeline
+    /// thread as they come. Ctrl+C cancels the work and stops the pipeline.
+    /// </summary>
+    protected T Run<T>(Func<IOperationLog, Task<T>> work)
+    {
+        var log = new RelayLog();
+        var task = Task.Run(() => work(log));
+        while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50))
+        {
+            log.Drain(this);
+        }
+
+        log.Drain(this);
+        try
+        {
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>An ErrorRecord for a failed read: a category that fits, an id that names the server's code, the operation id as target.</summary>
+    protected ErrorRecord ToErrorRecord(OperationStatusException ex)
+    {
+        var (category, id) = ex.Kind switch
+        {
+            FailureKind.Authentication => (ErrorCategory.AuthenticationError, "AuthenticationFailed"),
+            FailureKind.Network => (ErrorCategory.ConnectionError, "ConnectionFailed"),
+            FailureKind.Timeout => (ErrorCategory.OperationTimeout, "Timeout"),
+            FailureKind.InvalidResponse => (ErrorCategory.InvalidResult, "InvalidResponse"),
+            _ => (HttpCategory(ex.StatusCode ?? 0), "Http" + ex.StatusCode + (ex.ErrorCode is { Length: > 0 } code ? "." + SafeId(code) : string.Empty)),
+        };
+
+        return new ErrorRecord(ex, ErrorIdPrefix + id, category, ex.Request.OperationId);
+    }
+
+    private static ErrorCategory HttpCategory(int status) => status switch
+    {
+        400 => ErrorCategory.InvalidArgument,
+        401 => ErrorCategory.AuthenticationError,
+        403 => ErrorCategory.PermissionDenied,
+        404 or 410 => ErrorCategory.ObjectNotFound,
+        408 => ErrorCategory.OperationTimeout,
+        409 => ErrorCategory.ResourceBusy,
+        429 => ErrorCategory.LimitsExceeded,
+        >= 500 => ErrorCategory.ResourceUnavailable,
+        _ => ErrorCategory.InvalidOperation,
+    };
+
+    private static string SafeId(string code)
+    {
+        var safe = Regex.Replace(code, "[^A-Za-z0-9_.-]", string.Empty);
+        return safe.Length > 64 ? safe.Substring(0, 64) : safe;
+    }
+
+    /// <summary>Collects engine diagnostics from any thread; the pipeline thread writes them out.</summary>
+    private sealed class RelayLog : IOperationLog
+    {
+        private readonly ConcurrentQueue<(bool Verbose, string Text)> lines = new();
+
+        public void Verbose(string message) => lines.Enqueue((true, message));
+
+        public void Debug(string message) => lines.Enqueue((false, message));
+
+        public void Drain(Cmdlet cmdlet)
+        {
+            while (lines.TryDequeue(out var line))
+            {
+                if (line.Verbose)
+                {
+                    cmdlet.WriteVerbose(line.Text);
+                }
+                else
+                {
+                    cmdlet.WriteDebug(line.Text);
+                }
+            }
+        }
+    }
+}

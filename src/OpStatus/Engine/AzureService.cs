@@ -1,0 +1,94 @@
+using System;
+using System.Collections.Generic;
+
+namespace OpStatus.Engine;
+
+/// <summary>
+/// One Azure service whose operation statuses OpStatus reads: its name, its api-versions and its token scope.
+/// Adding a service means adding one of these and one thin cmdlet.
+/// </summary>
+public sealed class AzureService
+{
+    public static readonly AzureService DevCenter = new(
+        "DevCenter",
+        "2025-02-01",
+        new[] { "2025-02-01", "2024-02-01", "2023-04-01" },
+        fixedScope: "https://devcenter.azure.com/.default");
+
+    public static readonly AzureService Cache = new(
+        "Cache",
+        "2024-10-01",
+        new[] { "2025-07-01", "2025-04-01", "2024-10-01", "2024-02-01" },
+        fixedScope: null);
+
+    public static readonly AzureService LogAnalytics = new(
+        "LogAnalytics",
+        "2025-02-01",
+        new[] { "2025-07-01", "2025-02-01", "2023-09-01", "2020-08-01" },
+        fixedScope: null);
+
+    private readonly string? fixedScope;
+
+    private AzureService(string name, string defaultApiVersion, IReadOnlyList<string> knownApiVersions, string? fixedScope)
+    {
+        Name = name;
+        DefaultApiVersion = defaultApiVersion;
+        KnownApiVersions = knownApiVersions;
+        this.fixedScope = fixedScope;
+    }
+
+    /// <summary>Short name shown in output and messages: DevCenter, Cache, LogAnalytics.</summary>
+    public string Name { get; }
+
+    public string DefaultApiVersion { get; }
+
+    /// <summary>The stable api-versions of the service's operation-status call, newest first.</summary>
+    public IReadOnlyList<string> KnownApiVersions { get; }
+
+    /// <summary>True for Resource Manager (control-plane) services, whose scope follows the cloud.</summary>
+    public bool IsResourceManager => fixedScope is null;
+
+    /// <summary>The token scope for this service in a cloud.</summary>
+    public string ScopeIn(AzureCloud cloud) => fixedScope ?? cloud.ResourceManagerScope;
+
+    public override string ToString() => Name;
+
+    /// <summary>
+    /// GET {endpoint}/projects/{projectName}/operationstatuses/{operationId}?api-version=...
+    /// </summary>
+    public static Uri DevCenterStatusUri(Uri endpoint, string projectName, string operationId, string apiVersion) =>
+        Compose(endpoint, apiVersion, "projects", projectName, "operationstatuses", operationId);
+
+    /// <summary>
+    /// GET {rm}/subscriptions/{subscriptionId}/providers/Microsoft.Cache/locations/{location}/operationsStatus/{operationId}?api-version=...
+    /// </summary>
+    public static Uri CacheStatusUri(AzureCloud cloud, string subscriptionId, string location, string operationId, string apiVersion) =>
+        Compose(cloud.ResourceManagerEndpoint, apiVersion, "subscriptions", subscriptionId, "providers", "Microsoft.Cache", "locations", location, "operationsStatus", operationId);
+
+    /// <summary>
+    /// GET {rm}/subscriptions/{subscriptionId}/providers/Microsoft.OperationalInsights/locations/{location}/operationStatuses/{asyncOperationId}?api-version=...
+    /// </summary>
+    public static Uri LogAnalyticsStatusUri(AzureCloud cloud, string subscriptionId, string location, string asyncOperationId, string apiVersion) =>
+        Compose(cloud.ResourceManagerEndpoint, apiVersion, "subscriptions", subscriptionId, "providers", "Microsoft.OperationalInsights", "locations", location, "operationStatuses", asyncOperationId);
+
+    /// <summary>
+    /// Joins a base URL and path segments, escaping every segment whole, so that no value ('../x', 'a?b',
+    /// 'a#b', '%2F') can change which path is requested.
+    /// </summary>
+    internal static Uri Compose(Uri baseUri, string apiVersion, params string[] segments)
+    {
+        var builder = new System.Text.StringBuilder(AzureCloud.EnsureTrailingSlash(baseUri).AbsoluteUri);
+        for (var i = 0; i < segments.Length; i++)
+        {
+            if (i > 0)
+            {
+                builder.Append('/');
+            }
+
+            builder.Append(Uri.EscapeDataString(segments[i]));
+        }
+
+        builder.Append("?api-version=").Append(Uri.EscapeDataString(apiVersion));
+        return new Uri(builder.ToString());
+    }
+}

@@ -1,0 +1,183 @@
+using System;
+using System.Text.RegularExpressions;
+
+namespace OpStatus.Engine;
+
+/// <summary>
+/// The rules that identifiers must pass before any request is made. Each check returns null when the value
+/// is good, or a sentence that tells the user what is wrong and what to type instead.
+/// </summary>
+public static class InputValidation
+{
+    private const int MaxSegmentLength = 256;
+
+    private static readonly Regex DevCenterProjectName = new("^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$", RegexOptions.CultureInvariant);
+    private static readonly Regex DevCenterOperationId = new("^[a-zA-Z0-9]{8}-([a-zA-Z0-9]{4}-){3}[a-zA-Z0-9]{12}$", RegexOptions.CultureInvariant);
+    private static readonly Regex RegionName = new("^[a-zA-Z0-9]+( [a-zA-Z0-9]+)*$", RegexOptions.CultureInvariant);
+
+    /// <summary>Dev Center project name: 3 to 63 characters, a letter or digit first, then letters, digits, '-', '_' or '.'.</summary>
+    public static string? CheckDevCenterProjectName(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return "The project name is empty. Give the name of a Dev Center project, for example 'myProject'.";
+        }
+
+        if (value!.Length < 3 || value.Length > 63 || !DevCenterProjectName.IsMatch(value))
+        {
+            return $"The project name '{Printable(value)}' is not valid. A Dev Center project name has 3 to 63 characters: a letter or digit first, then letters, digits, '-', '_' or '.'.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Dev Center operation id: 36 characters in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.</summary>
+    public static string? CheckDevCenterOperationId(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return "The operation id is empty. Give the 36-character id of a Dev Center operation, for example 'fa067167-e49d-41bd-8dd8-de719b9de3b3'.";
+        }
+
+        if (value!.Length != 36 || !DevCenterOperationId.IsMatch(value))
+        {
+            return $"The operation id '{Printable(value)}' is not valid. A Dev Center operation id has 36 characters in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (letters and digits), for example 'fa067167-e49d-41bd-8dd8-de719b9de3b3', without braces.";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A Resource Manager path segment (subscription id, operation id): not empty, no surrounding or control
+    /// characters, not a dot segment, at most 256 characters. Anything else is escaped when the path is built.
+    /// </summary>
+    public static string? CheckResourceManagerSegment(string? value, string what, string example)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return $"The {what} is empty. Give a {what}, for example '{example}'.";
+        }
+
+        if (value!.Length > MaxSegmentLength)
+        {
+            return $"The {what} is {value.Length} characters long; at most {MaxSegmentLength} are accepted. Check that the whole value was not pasted twice or joined with another.";
+        }
+
+        if (value.Trim().Length != value.Length)
+        {
+            return $"The {what} '{Printable(value)}' starts or ends with white space. Remove it and try again.";
+        }
+
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return $"The {what} '{Printable(value)}' contains a control character. Type it again without it.";
+            }
+        }
+
+        if (value == "." || value == "..")
+        {
+            return $"The {what} '{value}' is not valid. Give a {what}, for example '{example}'.";
+        }
+
+        return null;
+    }
+
+    /// <summary>An Azure region, as a name ('westus') or a display name ('West US').</summary>
+    public static string? CheckLocation(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return "The location is empty. Give an Azure region, for example 'westus' or 'West US'.";
+        }
+
+        if (value!.Length > 64 || !RegionName.IsMatch(value.Trim()))
+        {
+            return $"The location '{Printable(value)}' is not an Azure region name. Use a region such as 'westus' or 'West US': letters and digits, with single spaces in a display name.";
+        }
+
+        return null;
+    }
+
+    /// <summary>Turns 'West US' into 'westus', the form Resource Manager uses in paths.</summary>
+    public static string NormalizeLocation(string value) => value.Replace(" ", string.Empty).ToLowerInvariant();
+
+    /// <summary>An api-version: not empty, the form yyyy-mm-dd with an optional '-preview' style suffix.</summary>
+    public static string? CheckApiVersion(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return "The api-version is empty. Leave -ApiVersion out to use the default, or give one such as '2024-10-01'.";
+        }
+
+        if (!Regex.IsMatch(value, "^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[a-zA-Z0-9.]+)?$", RegexOptions.CultureInvariant))
+        {
+            return $"The api-version '{Printable(value!)}' is not valid. An api-version looks like '2024-10-01' or '2024-10-01-preview'.";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// An HTTPS endpoint that tokens may be sent to: absolute, https, no user name or password, no query, no fragment.
+    /// </summary>
+    public static string? CheckEndpoint(Uri? value, string parameterName)
+    {
+        if (value is null)
+        {
+            return $"{parameterName} is empty. Give an https URL.";
+        }
+
+        if (!value.IsAbsoluteUri)
+        {
+            return $"{parameterName} '{Printable(value.OriginalString)}' is not an absolute URL. Give the whole URL, starting with https://.";
+        }
+
+        if (!string.Equals(value.Scheme, "https", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"{parameterName} '{Printable(Display(value))}' does not use https. Access tokens are only sent over https; give the https:// form of the URL.";
+        }
+
+        if (!string.IsNullOrEmpty(value.UserInfo))
+        {
+            return $"{parameterName} contains a user name or password before the host. Remove the part before '@'; OpStatus signs in with Microsoft Entra ID, not with credentials in the URL.";
+        }
+
+        if (!string.IsNullOrEmpty(value.Query) || value.OriginalString.Contains("?"))
+        {
+            return $"{parameterName} '{Printable(Display(value))}' has a query string. Give the endpoint alone; OpStatus adds api-version itself.";
+        }
+
+        if (!string.IsNullOrEmpty(value.Fragment) || value.OriginalString.Contains("#"))
+        {
+            return $"{parameterName} '{Printable(Display(value))}' has a fragment ('#...'). Give the endpoint alone.";
+        }
+
+        return null;
+    }
+
+    /// <summary>A URL as it is safe to show: never the user-info part.</summary>
+    public static string Display(Uri uri) =>
+        uri.IsAbsoluteUri && !string.IsNullOrEmpty(uri.UserInfo)
+            ? uri.GetComponents(UriComponents.AbsoluteUri & ~UriComponents.UserInfo, UriFormat.UriEscaped)
+            : uri.OriginalString;
+
+    /// <summary>A value as it is safe to echo in a message: control characters shown as escapes, long values cut.</summary>
+    public static string Printable(string value)
+    {
+        var builder = new System.Text.StringBuilder(Math.Min(value.Length, 80));
+        foreach (var c in value)
+        {
+            if (builder.Length >= 80)
+            {
+                builder.Append("...");
+                break;
+            }
+
+            builder.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        }
+
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,144 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Threading.Tasks;
+using Azure.Core;
+using Azure.Core.Pipeline;
+
+namespace OpStatus.Engine;
+
+/// <summary>
+/// The one HTTP pipeline shape every request goes through. Azure.Core does the work: bearer tokens cached and
+/// refreshed before expiry, retries of 408, 429, 5xx and network faults that honour Retry-After, a client
+/// request id and a User-Agent naming OpStatus. OpStatus adds only its diagnostics.
+/// </summary>
+internal static class OpStatusPipeline
+{
+    /// <summary>The key under which a request carries its IOperationLog.</summary>
+    internal const string LogProperty = "OpStatus.Log";
+
+    /// <summary>How many times a failed request is tried again.</summary>
+    internal const int MaxRetries = 4;
+
+    public static HttpPipeline Build(TokenCredential credential, string scope)
+    {
+        var options = new OpStatusClientOptions();
+        options.Retry.MaxRetries = MaxRetries;
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.Delay = RetryDelay();
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(60);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(100);
+        options.Diagnostics.ApplicationId = "OpStatus";
+        options.Diagnostics.IsDistributedTracingEnabled = false;
+        options.Diagnostics.IsLoggingContentEnabled = false;
+
+        return HttpPipelineBuilder.Build(
+            options,
+            perCallPolicies: Array.Empty<HttpPipelinePolicy>(),
+            perRetryPolicies: new HttpPipelinePolicy[] { new BearerTokenAuthenticationPolicy(credential, scope), new DiagnosticsPolicy() },
+            responseClassifier: new ResponseClassifier());
+    }
+
+    /// <summary>
+    /// The first retry delay, doubled on each further try: 800 ms, or OPSTATUS_RETRY_DELAY_MS when set
+    /// (read when the session's first pipeline is built). A Retry-After from the service takes precedence.
+    /// </summary>
+    private static TimeSpan RetryDelay()
+    {
+        var setting = Environment.GetEnvironmentVariable("OPSTATUS_RETRY_DELAY_MS");
+        return int.TryParse(setting, NumberStyles.Integer, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0 && milliseconds <= 60_000
+            ? TimeSpan.FromMilliseconds(milliseconds)
+            : TimeSpan.FromMilliseconds(800);
+    }
+
+    /// <summary>Options whose assembly names the User-Agent: azsdk-net-OpStatus/{version}.</summary>
+    private sealed class OpStatusClientOptions : ClientOptions
+    {
+    }
+
+    /// <summary>
+    /// Reports each attempt to the request's IOperationLog: a Verbose line with method, URL, status and time,
+    /// and Debug lines with headers. Only headers on a safe list are shown; every other value is REDACTED.
+    /// </summary>
+    private sealed class DiagnosticsPolicy : HttpPipelinePolicy
+    {
+        private static readonly HashSet<string> SafeHeaders = new(StringComparer.OrdinalIgnoreCase)
+        {
+            "Accept", "User-Agent", "Content-Type", "Content-Length", "Date", "Retry-After", "retry-after-ms",
+            "x-ms-retry-after-ms", "x-ms-client-request-id", "x-ms-return-client-request-id", "x-ms-request-id",
+            "x-ms-correlation-request-id", "x-ms-error-code", "x-ms-routing-request-id", "Server", "Cache-Control",
+            "x-ms-ratelimit-remaining-subscription-reads", "x-ms-ratelimit-remaining-subscription-global-reads",
+            "Azure-AsyncOperation", "Operation-Location", "Location", "traceparent",
+        };
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            Run(message, pipeline, async: false).GetAwaiter().GetResult();
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            Run(message, pipeline, async: true);
+
+        private static async ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
+        {
+            if (!message.TryGetProperty(LogProperty, out var value) || value is not IOperationLog log)
+            {
+                if (async)
+                {
+                    await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+                }
+                else
+                {
+                    ProcessNext(message, pipeline);
+                }
+
+                return;
+            }
+
+            var request = message.Request;
+            log.Debug($"{request.Method} {request.Uri}{Environment.NewLine}{Headers(request.Headers)}");
+            var stopwatch = Stopwatch.StartNew();
+            try
+            {
+                if (async)
+                {
+                    await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+                }
+                else
+                {
+                    ProcessNext(message, pipeline);
+                }
+            }
+            catch (Exception ex)
+            {
+                log.Verbose($"{request.Method} {request.Uri} failed after {Elapsed(stopwatch)}: {ex.GetType().Name}");
+                throw;
+            }
+
+            var response = message.Response;
+            var requestId = response.Headers.TryGetValue("x-ms-request-id", out var id) ? $", x-ms-request-id {id}" : string.Empty;
+            log.Verbose($"{request.Method} {request.Uri} -> {response.Status} {response.ReasonPhrase} in {Elapsed(stopwatch)}{requestId}");
+            log.Debug($"Response {response.Status} {response.ReasonPhrase}{Environment.NewLine}{Headers(response.Headers)}");
+        }
+
+        private static string Elapsed(Stopwatch stopwatch) =>
+            stopwatch.ElapsedMilliseconds.ToString(CultureInfo.InvariantCulture) + " ms";
+
+        private static string Headers(IEnumerable<HttpHeader> headers)
+        {
+            var builder = new StringBuilder();
+            foreach (var header in headers)
+            {
+                if (builder.Length > 0)
+                {
+                    builder.AppendLine();
+                }
+
+                builder.Append("  ").Append(header.Name).Append(": ")
+                    .Append(SafeHeaders.Contains(header.Name) ? header.Value : "REDACTED");
+            }
+
+            return builder.ToString();
+        }
+    }
+}

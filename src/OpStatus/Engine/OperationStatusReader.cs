@@ -1,0 +1,247 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Azure;
+using Azure.Core;
+using Azure.Identity;
+
+namespace OpStatus.Engine;
+
+/// <summary>Reads one operation status over the shared pipeline.</summary>
+public static class OperationStatusReader
+{
+    /// <summary>
+    /// GETs the status. Returns it on a 2xx whose body is an operation status; otherwise throws an
+    /// OperationStatusException that says what went wrong. Throws OperationCanceledException when cancelled.
+    /// </summary>
+    public static async Task<OperationStatus> ReadAsync(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken)
+    {
+        var pipeline = request.Credential.PipelineFor(request.Scope);
+        using var message = pipeline.CreateMessage();
+        message.Request.Method = RequestMethod.Get;
+        message.Request.Uri.Reset(request.Uri);
+        message.Request.Headers.Add("Accept", "application/json");
+        if (log is not null)
+        {
+            message.SetProperty(OpStatusPipeline.LogProperty, log);
+        }
+
+        try
+        {
+            await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is CredentialUnavailableException or AuthenticationFailedException)
+        {
+            throw new OperationStatusException(FailureKind.Authentication, AuthenticationMessage(request, ex), request, ex);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw new OperationStatusException(
+                FailureKind.Timeout,
+                $"The {request.Service.Name} service did not answer GET {request.Uri.AbsoluteUri} in time, after {OpStatusPipeline.MaxRetries + 1} tries. Check the network path to {request.Uri.Host} (proxy, firewall, DNS) and try again.",
+                request,
+                ex);
+        }
+        catch (Exception ex) when (IsNetworkFailure(ex))
+        {
+            throw new OperationStatusException(
+                FailureKind.Network,
+                $"Could not reach the {request.Service.Name} service at {request.Uri.GetLeftPart(UriPartial.Authority)} after {OpStatusPipeline.MaxRetries + 1} tries: {Innermost(ex).Message} Check the URL, the network path (proxy, firewall, DNS) and try again.",
+                request,
+                ex);
+        }
+
+        var response = message.Response;
+        var status = new OperationStatus(request)
+        {
+            RetrievedAt = DateTimeOffset.UtcNow,
+            RequestId = Header(response, "x-ms-request-id"),
+            CorrelationRequestId = Header(response, "x-ms-correlation-request-id"),
+        };
+
+        var body = response.Content.ToMemory();
+        if (response.Status < 200 || response.Status > 299)
+        {
+            throw HttpFailure(request, response, body, status);
+        }
+
+        var problem = StatusParser.TryFill(status, body);
+        if (problem is not null)
+        {
+            var contentType = Header(response, "Content-Type") ?? "no content type";
+            throw new OperationStatusException(
+                FailureKind.InvalidResponse,
+                $"The {request.Service.Name} service answered {response.Status} for operation '{InputValidation.Printable(request.OperationId)}', but not with an operation status: {problem} ({contentType}, {body.Length} bytes). A proxy or gateway may have answered instead of Azure; check the URL and the network path.{RequestIds(status.RequestId, status.CorrelationRequestId)}",
+                request)
+            {
+                StatusCode = response.Status,
+                RequestId = status.RequestId,
+                CorrelationRequestId = status.CorrelationRequestId,
+            };
+        }
+
+        return status;
+    }
+
+    private static OperationStatusException HttpFailure(OperationRequest request, Response response, ReadOnlyMemory<byte> body, OperationStatus status)
+    {
+        var error = StatusParser.ParseErrorBody(body);
+        var code = Header(response, "x-ms-error-code") ?? error?.Code;
+        var serverMessage = error?.Message;
+        var what = string.IsNullOrEmpty(code) ? string.Empty : $" {code}";
+        var said = string.IsNullOrEmpty(serverMessage) ? "." : $": {serverMessage}";
+        var advice = response.Status switch
+        {
+            401 => " The token was refused: sign in again (az login, Connect-AzAccount) or check -Environment and the endpoint.",
+            403 => " The identity lacks permission to read this operation: ask for a role with read access (Reader) on the subscription or project.",
+            404 => " Check the operation id, the location and the subscription or project: the operation may also have expired.",
+            429 => " Azure is throttling requests: wait and try again, or make fewer calls.",
+            _ when response.Status >= 500 => " The service had a problem: try again later.",
+            _ => string.Empty,
+        };
+
+        return new OperationStatusException(
+            FailureKind.Http,
+            $"The {request.Service.Name} service answered {response.Status} ({response.ReasonPhrase}){what} for operation '{InputValidation.Printable(request.OperationId)}'{said}{advice}{RequestIds(status.RequestId, status.CorrelationRequestId)}",
+            request)
+        {
+            StatusCode = response.Status,
+            ErrorCode = code,
+            ServerMessage = serverMessage,
+            Error = error,
+            RequestId = status.RequestId,
+            CorrelationRequestId = status.CorrelationRequestId,
+            RetryAfter = RetryAfter(response),
+        };
+    }
+
+    private static string AuthenticationMessage(OperationRequest request, Exception ex)
+    {
+        var scope = request.Scope;
+        if (!request.Credential.IsDefaultChain)
+        {
+            return $"Could not get a token for {scope} from {request.Credential.Description}: {Describe(ex)}";
+        }
+
+        return $"Could not get a token for {scope}: no credential in the default Azure credential chain could sign in. "
+            + "Sign in with one of: 'az login' (Azure CLI); 'Connect-AzAccount' (Az PowerShell); 'azd auth login'; "
+            + "a managed identity (in Azure Automation or on an Azure VM, enable the identity on the resource); "
+            + "the environment variables AZURE_TENANT_ID with AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE; "
+            + "or pass a token with -AccessToken (Get-AzAccessToken). "
+            + $"What was tried: {Describe(ex)}";
+    }
+
+    /// <summary>The messages of an exception and of every exception inside it, each once.</summary>
+    private static string Describe(Exception ex)
+    {
+        var messages = new System.Collections.Generic.List<string>();
+        void Walk(Exception? current)
+        {
+            if (current is null)
+            {
+                return;
+            }
+
+            var message = current.Message.Trim();
+            if (message.Length > 0 && !messages.Exists(m => m.Contains(message)))
+            {
+                messages.Add(message);
+            }
+
+            if (current is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    Walk(inner);
+                }
+            }
+            else
+            {
+                Walk(current.InnerException);
+            }
+        }
+
+        Walk(ex);
+        return string.Join(" ", messages);
+    }
+
+    private static string RequestIds(string? requestId, string? correlationId)
+    {
+        var text = string.Empty;
+        if (!string.IsNullOrEmpty(requestId))
+        {
+            text += $" Request id: {requestId}.";
+        }
+
+        if (!string.IsNullOrEmpty(correlationId))
+        {
+            text += $" Correlation id: {correlationId}.";
+        }
+
+        return text;
+    }
+
+    private static string? Header(Response response, string name) =>
+        response.Headers.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;
+
+    internal static TimeSpan? RetryAfter(Response response)
+    {
+        if (Header(response, "retry-after-ms") is { } ms && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0)
+        {
+            return TimeSpan.FromMilliseconds(milliseconds);
+        }
+
+        if (Header(response, "x-ms-retry-after-ms") is { } xms && double.TryParse(xms, NumberStyles.Float, CultureInfo.InvariantCulture, out milliseconds) && milliseconds >= 0)
+        {
+            return TimeSpan.FromMilliseconds(milliseconds);
+        }
+
+        if (Header(response, "Retry-After") is { } after)
+        {
+            if (int.TryParse(after, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+            {
+                return TimeSpan.FromSeconds(seconds);
+            }
+
+            if (DateTimeOffset.TryParse(after, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
+            {
+                var delay = when - DateTimeOffset.UtcNow;
+                return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// A failure to talk to the service at all: refused or reset connections, cut bodies. After its last try
+    /// Azure.Core's retry policy reports these as an AggregateException of the failures of each try.
+    /// </summary>
+    private static bool IsNetworkFailure(Exception ex) => ex switch
+    {
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsNetworkFailure),
+        RequestFailedException failed => failed.Status == 0,
+        System.IO.IOException or System.Net.Http.HttpRequestException or System.Net.Sockets.SocketException => true,
+        _ => false,
+    };
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (true)
+        {
+            var next = ex is AggregateException aggregate && aggregate.InnerExceptions.Count > 0 ? aggregate.InnerExceptions[aggregate.InnerExceptions.Count - 1] : ex.InnerException;
+            if (next is null)
+            {
+                return ex;
+            }
+
+            ex = next;
+        }
+    }
+}

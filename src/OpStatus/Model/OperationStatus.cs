@@ -1,0 +1,82 @@
+using System;
+using System.Collections.Generic;
+using OpStatus.Engine;
+
+namespace OpStatus;
+
+/// <summary>
+/// The status of one Azure asynchronous operation, as one of the Get-*OperationStatus cmdlets read it.
+/// The same type for every service, so that statuses from different services pipe into the same commands.
+/// </summary>
+public sealed class OperationStatus
+{
+    private static readonly HashSet<string> TerminalStates = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Succeeded", "Failed", "Canceled", "Cancelled",
+    };
+
+    internal OperationStatus(OperationRequest request)
+    {
+        Request = request;
+        Service = request.Service.Name;
+        OperationId = request.OperationId;
+        Uri = request.Uri;
+    }
+
+    /// <summary>The service that was asked: DevCenter, Cache or LogAnalytics.</summary>
+    public string Service { get; }
+
+    /// <summary>The operation id that was asked for.</summary>
+    public string OperationId { get; }
+
+    /// <summary>The fully qualified id of the operation status, as the service returns it.</summary>
+    public string? Id { get; internal set; }
+
+    /// <summary>The operation's name (usually its id).</summary>
+    public string? Name { get; internal set; }
+
+    /// <summary>The status exactly as the service spelled it: NotStarted, Running, Succeeded, Failed, Canceled, or a service's own value.</summary>
+    public string? Status { get; internal set; }
+
+    public DateTimeOffset? StartTime { get; internal set; }
+
+    public DateTimeOffset? EndTime { get; internal set; }
+
+    /// <summary>Percent of the operation that is complete, when the service reports it (Dev Center does).</summary>
+    public double? PercentComplete { get; internal set; }
+
+    /// <summary>The id of the resource the operation works on, when the service reports it.</summary>
+    public string? ResourceId { get; internal set; }
+
+    /// <summary>The service's custom properties; fields read as $status.Properties.someField.</summary>
+    public IDictionary<string, object?>? Properties { get; internal set; }
+
+    /// <summary>Why the operation failed, when it did.</summary>
+    public OperationError? Error { get; internal set; }
+
+    /// <summary>Top-level fields of the response that have no property of their own, kept as they came.</summary>
+    public IDictionary<string, object?> AdditionalProperties { get; internal set; } = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>True when the status is Succeeded, Failed or Canceled (compared case-insensitively): nothing more will happen.</summary>
+    public bool IsTerminal => Status is not null && TerminalStates.Contains(Status);
+
+    /// <summary>How long the operation ran: to its end time, or, while it runs, to the moment the status was read.</summary>
+    public TimeSpan? Duration => StartTime is null ? null : (EndTime ?? RetrievedAt) - StartTime.Value;
+
+    /// <summary>The URL the status was read from.</summary>
+    public Uri Uri { get; }
+
+    /// <summary>The x-ms-request-id of the response, for support requests.</summary>
+    public string? RequestId { get; internal set; }
+
+    /// <summary>The x-ms-correlation-request-id of the response, for support requests.</summary>
+    public string? CorrelationRequestId { get; internal set; }
+
+    /// <summary>When the status was read.</summary>
+    public DateTimeOffset RetrievedAt { get; internal set; }
+
+    /// <summary>How the status was read, so that it can be read again the same way.</summary>
+    internal OperationRequest Request { get; }
+
+    public override string ToString() => $"{Name ?? OperationId}: {Status}";
+}

@@ -1,0 +1,406 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+
+namespace OpStatus.Emulator;
+
+/// <summary>
+/// A local stand-in for the three Azure operation-status endpoints and a managed-identity token endpoint.
+/// HTTPS on 127.0.0.1 for the services; plain HTTP on 127.0.0.1 for tokens, as Azure Automation serves them.
+/// Responses are scripted per operation id; every request is logged as it arrived.
+/// </summary>
+public sealed class AzureEmulator : IAsyncDisposable
+{
+    public const string DevCenterAudience = "https://devcenter.azure.com";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly ConcurrentDictionary<string, ScriptState> scripts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, IssuedToken> tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<SeenRequest> requests = new();
+    private readonly ConcurrentQueue<TokenRequest> tokenRequests = new();
+    private WebApplication? app;
+    private int tokenFailuresPending;
+    private int tokenFailureStatus = 500;
+
+    private AzureEmulator()
+    {
+        IdentityHeader = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+    }
+
+    /// <summary>https://127.0.0.1:{port}/: the Dev Center endpoint and the Resource Manager endpoint.</summary>
+    public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>The audience Resource Manager tokens must carry: the emulator's own origin.</summary>
+    public string ResourceManagerAudience => BaseUri.GetLeftPart(UriPartial.Authority);
+
+    /// <summary>The managed-identity endpoint, for IDENTITY_ENDPOINT.</summary>
+    public Uri IdentityEndpoint { get; private set; } = null!;
+
+    /// <summary>The secret the managed-identity endpoint expects, for IDENTITY_HEADER.</summary>
+    public string IdentityHeader { get; }
+
+    /// <summary>How long managed-identity tokens live.</summary>
+    public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Every token the emulator has issued, so tests can look for them where they must not be.</summary>
+    public IReadOnlyCollection<string> IssuedTokens => tokens.Keys.ToArray();
+
+    public IReadOnlyList<SeenRequest> Requests => requests.ToArray();
+
+    public IReadOnlyList<TokenRequest> TokenRequests => tokenRequests.ToArray();
+
+    public static async Task<AzureEmulator> StartAsync(string certificateFolder, int port = 0, int tokenPort = 0)
+    {
+        var emulator = new AzureEmulator();
+        var certificate = TestCertificates.LoadServer(certificateFolder);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate));
+            kestrel.Listen(IPAddress.Loopback, tokenPort);
+        });
+
+        var app = builder.Build();
+        app.Run(emulator.HandleAsync);
+        await app.StartAsync().ConfigureAwait(false);
+        emulator.app = app;
+
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToArray();
+        var https = addresses.First(a => a.Scheme == "https");
+        var http = addresses.First(a => a.Scheme == "http");
+        emulator.BaseUri = new Uri($"https://127.0.0.1:{https.Port}/");
+        emulator.IdentityEndpoint = new Uri($"http://127.0.0.1:{http.Port}/msi/token");
+        return emulator;
+    }
+
+    /// <summary>Scripts the answers for an operation id, replacing any earlier script for it.</summary>
+    public void Script(string operationId, params Step[] steps)
+    {
+        if (steps.Length == 0)
+        {
+            throw new ArgumentException("A script needs at least one step.", nameof(steps));
+        }
+
+        scripts[operationId] = new ScriptState(steps);
+    }
+
+    /// <summary>Issues a token the emulator accepts, as if the caller had signed in elsewhere.</summary>
+    public string IssueToken(string audience, TimeSpan? lifetime = null)
+    {
+        var token = "emu." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        tokens[token] = new IssuedToken(audience.TrimEnd('/'), DateTimeOffset.UtcNow + (lifetime ?? TokenLifetime));
+        return token;
+    }
+
+    /// <summary>Makes the next managed-identity token requests fail, with a 500 unless told otherwise.</summary>
+    public void FailNextTokenRequests(int count, int status = 500)
+    {
+        tokenFailureStatus = status;
+        Interlocked.Exchange(ref tokenFailuresPending, count);
+    }
+
+    public void ClearRequests()
+    {
+        while (requests.TryDequeue(out _))
+        {
+        }
+    }
+
+    /// <summary>Completes when the process is told to stop (Ctrl+C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync() => app?.WaitForShutdownAsync() ?? Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var rawTarget = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? "/";
+        var path = rawTarget.Split('?', 2)[0];
+        if (context.Request.Path.StartsWithSegments("/msi/token"))
+        {
+            await ServeTokenAsync(context).ConfigureAwait(false);
+        }
+        else if (!context.Request.IsHttps)
+        {
+            context.Response.StatusCode = 404;
+        }
+        else if (path.StartsWith("/_emulator/", StringComparison.Ordinal))
+        {
+            await ServeControlAsync(context, path).ConfigureAwait(false);
+        }
+        else
+        {
+            await ServeOperationAsync(context, rawTarget, path).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ServeOperationAsync(HttpContext context, string rawTarget, string path)
+    {
+        var (service, operationId) = Match(path);
+        var apiVersion = context.Request.Query["api-version"].FirstOrDefault();
+        var authorization = context.Request.Headers.Authorization.FirstOrDefault();
+        var expectedAudience = service == "DevCenter" ? DevCenterAudience : ResourceManagerAudience;
+        var tokenProblem = CheckToken(authorization, expectedAudience);
+
+        Step step;
+        if (service is null)
+        {
+            step = Error(404, "PathNotFound", $"The path '{path}' is not an operation status of a known service.");
+        }
+        else if (tokenProblem is not null)
+        {
+            step = Error(401, tokenProblem.Value.Code, tokenProblem.Value.Message) with
+            {
+                Headers = new() { ["WWW-Authenticate"] = $"Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\"" },
+            };
+        }
+        else if (string.IsNullOrEmpty(apiVersion))
+        {
+            step = Error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        }
+        else if (context.Request.Method != "GET")
+        {
+            step = Error(405, "MethodNotAllowed", "Only GET is supported.");
+        }
+        else if (scripts.TryGetValue(operationId!, out var script))
+        {
+            step = script.Next();
+        }
+        else
+        {
+            step = Error(404, "OperationNotFound", $"The operation '{operationId}' was not found.");
+        }
+
+        requests.Enqueue(new SeenRequest
+        {
+            Method = context.Request.Method,
+            RawTarget = rawTarget,
+            Service = service,
+            OperationId = operationId,
+            ApiVersion = apiVersion,
+            Authorized = tokenProblem is null,
+            HadAuthorizationHeader = authorization is not null,
+            UserAgent = context.Request.Headers.UserAgent.FirstOrDefault(),
+            ClientRequestId = context.Request.Headers["x-ms-client-request-id"].FirstOrDefault(),
+            Time = DateTimeOffset.UtcNow,
+            ResponseStatus = step.Fault is null ? step.Status : 0,
+        });
+
+        await WriteStepAsync(context, step, service == "DevCenter").ConfigureAwait(false);
+    }
+
+    private static async Task WriteStepAsync(HttpContext context, Step step, bool dataPlane)
+    {
+        if (step.DelayMs > 0)
+        {
+            try
+            {
+                await Task.Delay(step.DelayMs, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        if (string.Equals(step.Fault, "reset", StringComparison.OrdinalIgnoreCase))
+        {
+            context.Abort();
+            return;
+        }
+
+        var response = context.Response;
+        response.StatusCode = step.Status;
+        response.Headers["x-ms-request-id"] = Guid.NewGuid().ToString();
+        if (!dataPlane)
+        {
+            response.Headers["x-ms-correlation-request-id"] = Guid.NewGuid().ToString();
+        }
+
+        foreach (var (name, value) in step.Headers ?? new())
+        {
+            response.Headers[name] = value;
+        }
+
+        var body = step.BodyText ?? step.Body?.ToJsonString() ?? string.Empty;
+        var bytes = Encoding.UTF8.GetBytes(body);
+        response.ContentType = step.ContentType ?? (bytes.Length > 0 ? "application/json; charset=utf-8" : null);
+        if (string.Equals(step.Fault, "truncate", StringComparison.OrdinalIgnoreCase))
+        {
+            response.ContentLength = bytes.Length + 100;
+            await response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2)).ConfigureAwait(false);
+            await response.Body.FlushAsync().ConfigureAwait(false);
+            context.Abort();
+            return;
+        }
+
+        response.ContentLength = bytes.Length;
+        await response.Body.WriteAsync(bytes).ConfigureAwait(false);
+    }
+
+    private (string Code, string Message)? CheckToken(string? authorization, string expectedAudience)
+    {
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return ("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+        }
+
+        var token = authorization["Bearer ".Length..].Trim();
+        if (!tokens.TryGetValue(token, out var issued))
+        {
+            return ("InvalidAuthenticationToken", "The access token is invalid.");
+        }
+
+        if (issued.ExpiresOn <= DateTimeOffset.UtcNow)
+        {
+            return ("ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time.");
+        }
+
+        if (!string.Equals(issued.Audience, expectedAudience, StringComparison.OrdinalIgnoreCase))
+        {
+            return ("InvalidAuthenticationTokenAudience", $"The access token has been obtained for wrong audience or resource '{issued.Audience}'. It should exactly match with one of the allowed audiences '{expectedAudience}'.");
+        }
+
+        return null;
+    }
+
+    private async Task ServeTokenAsync(HttpContext context)
+    {
+        var resource = context.Request.Query["resource"].FirstOrDefault() ?? string.Empty;
+        var clientId = context.Request.Query["client_id"].FirstOrDefault();
+        var headerOk = context.Request.Headers["X-IDENTITY-HEADER"].FirstOrDefault() == IdentityHeader;
+        var fail = Interlocked.Decrement(ref tokenFailuresPending) >= 0;
+        if (!fail)
+        {
+            Interlocked.Exchange(ref tokenFailuresPending, 0);
+        }
+
+        var granted = headerOk && !fail && resource.Length > 0;
+        tokenRequests.Enqueue(new TokenRequest { Resource = resource, ClientId = clientId, Granted = granted, Time = DateTimeOffset.UtcNow });
+        if (!granted)
+        {
+            context.Response.StatusCode = !headerOk ? 401 : fail ? tokenFailureStatus : 400;
+            await context.Response.WriteAsJsonAsync(new { error = "invalid_request", error_description = !headerOk ? "The identity header is missing or wrong." : fail ? "The token service failed." : "A resource is required." }).ConfigureAwait(false);
+            return;
+        }
+
+        var token = IssueToken(resource);
+        var expiresOn = tokens[token].ExpiresOn.ToUnixTimeSeconds();
+        await context.Response.WriteAsJsonAsync(new Dictionary<string, object?>
+        {
+            ["access_token"] = token,
+            ["expires_on"] = expiresOn.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["resource"] = resource,
+            ["token_type"] = "Bearer",
+            ["client_id"] = clientId ?? "00000000-0000-0000-0000-000000000001",
+        }).ConfigureAwait(false);
+    }
+
+    private async Task ServeControlAsync(HttpContext context, string path)
+    {
+        var method = context.Request.Method;
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        switch (segments.Length > 1 ? segments[1] : string.Empty)
+        {
+            case "operations" when method == "PUT" && segments.Length == 3:
+                var script = await JsonSerializer.DeserializeAsync<OperationScript>(context.Request.Body, Json).ConfigureAwait(false);
+                if (script is null || script.Steps.Count == 0)
+                {
+                    context.Response.StatusCode = 400;
+                    await context.Response.WriteAsync("A script needs at least one step.").ConfigureAwait(false);
+                    return;
+                }
+
+                Script(Uri.UnescapeDataString(segments[2]), script.Steps.ToArray());
+                context.Response.StatusCode = 204;
+                return;
+            case "requests" when method == "GET":
+                await context.Response.WriteAsJsonAsync(Requests, Json).ConfigureAwait(false);
+                return;
+            case "requests" when method == "DELETE":
+                ClearRequests();
+                context.Response.StatusCode = 204;
+                return;
+            case "tokens" when method == "POST":
+                var issue = await JsonSerializer.DeserializeAsync<TokenIssueRequest>(context.Request.Body, Json).ConfigureAwait(false);
+                var lifetime = issue?.LifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+                await context.Response.WriteAsJsonAsync(new { access_token = IssueToken(issue?.Audience ?? ResourceManagerAudience, lifetime) }).ConfigureAwait(false);
+                return;
+            case "token-requests" when method == "GET":
+                await context.Response.WriteAsJsonAsync(TokenRequests, Json).ConfigureAwait(false);
+                return;
+            default:
+                context.Response.StatusCode = 404;
+                return;
+        }
+    }
+
+    /// <summary>Which service a raw path belongs to, and its operation id, unescaped.</summary>
+    private static (string? Service, string? OperationId) Match(string path)
+    {
+        var s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        static bool Is(string segment, string expected) => string.Equals(segment, expected, StringComparison.OrdinalIgnoreCase);
+
+        if (s.Length == 4 && Is(s[0], "projects") && Is(s[2], "operationstatuses"))
+        {
+            return ("DevCenter", Uri.UnescapeDataString(s[3]));
+        }
+
+        if (s.Length == 8 && Is(s[0], "subscriptions") && Is(s[2], "providers") && Is(s[4], "locations"))
+        {
+            if (Is(s[3], "Microsoft.Cache") && Is(s[6], "operationsStatus"))
+            {
+                return ("Cache", Uri.UnescapeDataString(s[7]));
+            }
+
+            if (Is(s[3], "Microsoft.OperationalInsights") && Is(s[6], "operationStatuses"))
+            {
+                return ("LogAnalytics", Uri.UnescapeDataString(s[7]));
+            }
+        }
+
+        return (null, null);
+    }
+
+    private static Step Error(int status, string code, string message) => new()
+    {
+        Status = status,
+        Body = new System.Text.Json.Nodes.JsonObject
+        {
+            ["error"] = new System.Text.Json.Nodes.JsonObject { ["code"] = code, ["message"] = message },
+        },
+        Headers = new() { ["x-ms-error-code"] = code },
+    };
+
+    private sealed class ScriptState
+    {
+        private readonly Step[] steps;
+        private int next;
+
+        public ScriptState(Step[] steps) => this.steps = steps;
+
+        public Step Next()
+        {
+            var index = Interlocked.Increment(ref next) - 1;
+            return steps[Math.Min(index, steps.Length - 1)];
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace OpStatus.Emulator;
+
+/// <summary>One scripted response. Each request for an operation takes the next step; the last one repeats.</summary>
+public sealed record Step
+{
+    /// <summary>The HTTP status code.</summary>
+    public int Status { get; init; } = 200;
+
+    /// <summary>A JSON body.</summary>
+    public JsonNode? Body { get; init; }
+
+    /// <summary>A raw body, sent as it is (HTML, truncated JSON, nothing).</summary>
+    public string? BodyText { get; init; }
+
+    /// <summary>Content-Type for BodyText; application/json by default.</summary>
+    public string? ContentType { get; init; }
+
+    /// <summary>Extra response headers (Retry-After, x-ms-error-code, ...).</summary>
+    public Dictionary<string, string>? Headers { get; init; }
+
+    /// <summary>How long to wait before answering.</summary>
+    public int DelayMs { get; init; }
+
+    /// <summary>A network fault instead of an answer: "reset" (abort the connection) or "truncate" (cut the body).</summary>
+    public string? Fault { get; init; }
+}
+
+/// <summary>The script of one operation id.</summary>
+public sealed record OperationScript
+{
+    public List<Step> Steps { get; init; } = new();
+}
+
+/// <summary>A request the emulator saw, as it arrived.</summary>
+public sealed record SeenRequest
+{
+    public required string Method { get; init; }
+
+    /// <summary>The path and query exactly as received, still escaped.</summary>
+    public required string RawTarget { get; init; }
+
+    /// <summary>DevCenter, Cache or LogAnalytics, or null when the path matched none.</summary>
+    public string? Service { get; init; }
+
+    /// <summary>The operation id segment, unescaped.</summary>
+    public string? OperationId { get; init; }
+
+    public string? ApiVersion { get; init; }
+
+    /// <summary>True when the request carried a valid token for the right audience.</summary>
+    public bool Authorized { get; init; }
+
+    public bool HadAuthorizationHeader { get; init; }
+
+    public string? UserAgent { get; init; }
+
+    public string? ClientRequestId { get; init; }
+
+    public DateTimeOffset Time { get; init; }
+
+    /// <summary>The status code the emulator answered with (0 for a network fault).</summary>
+    public int ResponseStatus { get; init; }
+}
+
+/// <summary>A managed-identity token request the emulator served.</summary>
+public sealed record TokenRequest
+{
+    public required string Resource { get; init; }
+
+    public string? ClientId { get; init; }
+
+    public bool Granted { get; init; }
+
+    public DateTimeOffset Time { get; init; }
+}
+
+internal sealed record IssuedToken(string Audience, DateTimeOffset ExpiresOn);
+
+internal sealed record TokenIssueRequest
+{
+    [JsonPropertyName("audience")]
+    public string Audience { get; init; } = "";
+
+    [JsonPropertyName("lifetimeSeconds")]
+    public int? LifetimeSeconds { get; init; }
+}

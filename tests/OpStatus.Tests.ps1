@@ -1,0 +1,588 @@
+<#
+    Pester 5 tests of OpStatus as a user meets it: the built module (out/OpStatus/) against the local
+    Azure emulator (tests/OpStatus.Emulator), which this file starts before the tests and stops after them.
+
+    How to run (from the repository root):
+        ./build.ps1 -Test
+    That builds, makes the emulator's certificates (out/testcerts/), and runs this file in a child pwsh
+    whose SSL_CERT_FILE trusts them. .NET reads SSL_CERT_FILE only when a process starts, so a shell
+    started without it cannot call the emulator over HTTPS (on Windows and macOS, trust out/testcerts/ca.pem
+    in the user's certificate store instead; build.ps1 says how).
+
+    Needs PowerShell 7 and Pester 5. $env:OPSTATUS_CONFIGURATION picks the emulator build (Release by default).
+
+    The emulator prints EMULATOR_URL=..., IDENTITY_ENDPOINT=..., IDENTITY_HEADER=... and then READY. The two
+    IDENTITY_* variables are what Azure Automation gives a runbook, so the cmdlets sign in with the
+    emulator's managed identity exactly as they would there. Its control API (no auth) scripts responses
+    and reports what it received:
+        PUT    /_emulator/operations/{id}   {"steps":[{"status":200,"body":{...}}]}   the answers for one id
+        GET    /_emulator/requests          the requests it saw (method, rawTarget, service, operationId, ...)
+        POST   /_emulator/tokens            {"audience":"..."} -> {"access_token":"..."}
+        GET    /_emulator/token-requests    the managed identity token requests it served
+#>
+
+BeforeDiscovery {
+    # The cmdlets the manifest exports, one help test each.
+    $ManifestCmdlets = @((Import-PowerShellDataFile -Path (Join-Path $PSScriptRoot '../OpStatus.psd1')).CmdletsToExport)
+}
+
+Describe 'OpStatus module' {
+    BeforeAll {
+        # Set first, so that AfterAll can clean up whatever part of this block ran.
+        $Emulator = $null
+        $EmulatorStdout = $null
+        $EmulatorStderr = $null
+        $SavedEnvironment = @{}
+
+        if ($PSVersionTable.PSVersion.Major -lt 7) {
+            throw 'These tests need PowerShell 7 (pwsh). Run them with ./build.ps1 -Test.'
+        }
+
+        $RepoRoot = (Resolve-Path -LiteralPath (Join-Path $PSScriptRoot '..')).Path
+        $ModuleDir = Join-Path $RepoRoot 'out/OpStatus'
+        $ModuleManifest = Join-Path $ModuleDir 'OpStatus.psd1'
+        if (-not (Test-Path -LiteralPath $ModuleManifest)) {
+            throw "The module is not built: $ModuleManifest is missing. Run ./build.ps1 first."
+        }
+
+        $Configuration = if ($env:OPSTATUS_CONFIGURATION) { $env:OPSTATUS_CONFIGURATION } else { 'Release' }
+        $EmulatorDll = Join-Path $RepoRoot "tests/OpStatus.Emulator/bin/$Configuration/net10.0/OpStatus.Emulator.dll"
+        $CertDir = Join-Path $RepoRoot 'out/testcerts'
+        if (-not (Test-Path -LiteralPath $EmulatorDll)) {
+            throw "The emulator is not built: $EmulatorDll is missing. Run ./build.ps1 -Test."
+        }
+
+        # A file another process is still writing: open it shared, read what is there.
+        function Read-SharedText([string] $Path) {
+            if (-not $Path -or -not (Test-Path -LiteralPath $Path)) {
+                return ''
+            }
+
+            $stream = [System.IO.File]::Open($Path, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, [System.IO.FileShare]::ReadWrite)
+            try {
+                $reader = [System.IO.StreamReader]::new($stream)
+                $reader.ReadToEnd()
+            }
+            finally {
+                $stream.Dispose()
+            }
+        }
+
+        # The value of a NAME=value line the emulator printed.
+        function Get-EmulatorSetting([string] $Text, [string] $Name) {
+            $match = [regex]::Match($Text, "(?m)^$([regex]::Escape($Name))=(\S+)\s*$")
+            if (-not $match.Success) {
+                throw "The emulator printed no $Name= line. It printed:`n$Text"
+            }
+
+            $match.Groups[1].Value
+        }
+
+        # Credentials of the machine or the user must not sign the cmdlets in instead of the emulator's
+        # managed identity: remove them for the duration of the tests (AfterAll puts them back).
+        $credentialNames = @(
+            Get-ChildItem -Path Env: | Where-Object Name -Like 'AZURE_*' | ForEach-Object Name
+            'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'IDENTITY_SERVER_THUMBPRINT', 'IMDS_ENDPOINT', 'MSI_ENDPOINT', 'MSI_SECRET'
+        )
+        foreach ($name in $credentialNames) {
+            $SavedEnvironment[$name] = [Environment]::GetEnvironmentVariable($name)
+            [Environment]::SetEnvironmentVariable($name, $null)
+        }
+
+        # Start the emulator; its stdout goes to a file that is read until it says READY.
+        $EmulatorStdout = [System.IO.Path]::GetTempFileName()
+        $EmulatorStderr = [System.IO.Path]::GetTempFileName()
+        # Start-Process joins -ArgumentList with spaces: quote each argument, for paths with spaces.
+        $arguments = @($EmulatorDll, 'serve', '--certs', $CertDir) | ForEach-Object { '"{0}"' -f $_ }
+        $Emulator = Start-Process -FilePath 'dotnet' -ArgumentList $arguments -NoNewWindow -PassThru `
+            -RedirectStandardOutput $EmulatorStdout -RedirectStandardError $EmulatorStderr
+
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        $printed = ''
+        while ($true) {
+            $printed = Read-SharedText $EmulatorStdout
+            if ($printed -match '(?m)^READY\s*$') {
+                break
+            }
+
+            if ($Emulator.HasExited) {
+                throw "The emulator stopped before it was ready (exit code $($Emulator.ExitCode)).`nstdout:`n$printed`nstderr:`n$(Read-SharedText $EmulatorStderr)"
+            }
+
+            if ([DateTime]::UtcNow -gt $deadline) {
+                throw "The emulator did not print READY within 30 seconds.`nstdout:`n$printed`nstderr:`n$(Read-SharedText $EmulatorStderr)"
+            }
+
+            Start-Sleep -Milliseconds 200
+        }
+
+        $EmulatorUrl = Get-EmulatorSetting $printed 'EMULATOR_URL'                 # https://127.0.0.1:<port>/
+        $EmulatorBase = $EmulatorUrl.TrimEnd('/')                                 # for the control API
+        $EmulatorOrigin = ([uri]$EmulatorUrl).GetLeftPart([System.UriPartial]::Authority)  # ARM token audience
+        # What Azure Automation gives a runbook with a managed identity; Azure.Identity reads them.
+        $env:IDENTITY_ENDPOINT = Get-EmulatorSetting $printed 'IDENTITY_ENDPOINT'
+        $env:IDENTITY_HEADER = Get-EmulatorSetting $printed 'IDENTITY_HEADER'
+
+        # The control API, over the same HTTPS URL (trusted through SSL_CERT_FILE, see the header).
+        function Invoke-EmulatorApi([string] $Method, [string] $Path, $Body) {
+            $request = @{ Method = $Method; Uri = "$EmulatorBase$Path" }
+            if ($null -ne $Body) {
+                $request.Body = ConvertTo-Json -InputObject $Body -Depth 20 -Compress
+                $request.ContentType = 'application/json'
+            }
+
+            # throw, not IRM's own error: a statement-terminating error would let the test go on.
+            try {
+                Invoke-RestMethod @request
+            }
+            catch {
+                throw "The emulator's control API failed: $Method $Path : $($_.Exception.Message)"
+            }
+        }
+
+        # Scripts the answers the emulator gives for one operation id; the last step repeats.
+        function Set-EmulatorOperation([string] $OperationId, [object[]] $Steps) {
+            $null = Invoke-EmulatorApi -Method Put -Path "/_emulator/operations/$([uri]::EscapeDataString($OperationId))" -Body @{ steps = @($Steps) }
+        }
+
+        # One 200 step whose body is an operation status.
+        function New-StatusStep([hashtable] $Body) {
+            @{ status = 200; body = $Body }
+        }
+
+        # The requests the emulator received, optionally only those for one operation id.
+        function Get-EmulatorRequest([string] $OperationId) {
+            $all = @(Invoke-EmulatorApi -Method Get -Path '/_emulator/requests' | ForEach-Object { $_ } | Where-Object { $null -ne $_ })
+            if ($PSBoundParameters.ContainsKey('OperationId')) {
+                $all = @($all | Where-Object { $_.operationId -ceq $OperationId })
+            }
+
+            $all
+        }
+
+        # The managed identity token requests the emulator served.
+        function Get-EmulatorTokenRequest {
+            @(Invoke-EmulatorApi -Method Get -Path '/_emulator/token-requests' | ForEach-Object { $_ } | Where-Object { $null -ne $_ })
+        }
+
+        # A token the emulator accepts for one audience, for the -AccessToken tests.
+        function New-EmulatorToken([string] $Audience) {
+            (Invoke-EmulatorApi -Method Post -Path '/_emulator/tokens' -Body @{ audience = $Audience }).access_token
+        }
+
+        # A fresh operation id for each test, so that no two tests share scripted answers or logged requests.
+        function New-OperationId {
+            [guid]::NewGuid().ToString()
+        }
+
+        # Fail early, with advice, when this process cannot reach the control API (usually: no trust).
+        try {
+            $null = Invoke-EmulatorApi -Method Delete -Path '/_emulator/requests'
+        }
+        catch {
+            throw "$($_.Exception.Message) Run the tests with ./build.ps1 -Test, which makes this process trust the emulator's certificate."
+        }
+
+        # The module, imported by its manifest as a user would.
+        $Module = Import-Module -Name $ModuleManifest -Force -PassThru -ErrorAction Stop
+        $Manifest = Import-PowerShellDataFile -Path $ModuleManifest
+
+        $SubscriptionId = '2f4a9c1e-6b3d-4e8f-9a0b-1c2d3e4f5a6b'
+        $ProjectName = 'contoso-project'
+        # The parameters every Resource Manager call shares; -ResourceManagerEndpoint points at the emulator.
+        $Arm = @{
+            SubscriptionId          = $SubscriptionId
+            Location                = 'westus'
+            ResourceManagerEndpoint = $EmulatorUrl
+        }
+    }
+
+    AfterAll {
+        Remove-Module -Name OpStatus -Force -ErrorAction SilentlyContinue
+
+        if ($Emulator) {
+            if (-not $Emulator.HasExited) {
+                Stop-Process -Id $Emulator.Id -Force -ErrorAction SilentlyContinue
+            }
+
+            $null = $Emulator.WaitForExit(10000)
+        }
+
+        foreach ($file in $EmulatorStdout, $EmulatorStderr) {
+            if ($file) {
+                Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue
+            }
+        }
+
+        foreach ($name in $SavedEnvironment.Keys) {
+            [Environment]::SetEnvironmentVariable($name, $SavedEnvironment[$name])
+        }
+    }
+
+    Context 'Module' {
+        It 'imports by its manifest and exports exactly the three Get cmdlets' {
+            $Module.Name | Should -Be 'OpStatus'
+            $Module.Version.ToString() | Should -Be $Manifest.ModuleVersion
+
+            $cmdlets = (Get-Command -Module OpStatus | Sort-Object -Property Name).Name -join ','
+            $cmdlets | Should -Be 'Get-CacheOperationStatus,Get-DevCenterOperationStatus,Get-LogAnalyticsOperationStatus'
+            ($Module.ExportedCmdlets.Keys | Sort-Object) -join ',' | Should -Be $cmdlets
+            $Module.ExportedFunctions.Count | Should -Be 0
+            $Module.ExportedAliases.Count | Should -Be 0
+        }
+
+        It 'Get-Help <CommandName> has a synopsis' -ForEach @($ManifestCmdlets | ForEach-Object { @{ CommandName = $_ } }) {
+            # Without external help, Get-Help makes up a synopsis from the syntax; that is not help.
+            if (-not (Get-ChildItem -Path (Join-Path $ModuleDir 'en-US') -Filter '*-Help.xml' -ErrorAction SilentlyContinue)) {
+                Set-ItResult -Skipped -Because 'no external help is built: ./build.ps1 -Docs builds it (needs platyPS)'
+                return
+            }
+
+            $help = Get-Help -Name $CommandName -Full
+            $help.Synopsis | Should -Not -BeNullOrEmpty
+            $help.Synopsis.Trim() | Should -Not -BeLike "$CommandName *"
+        }
+    }
+
+    Context 'Reading a status' {
+        It 'Get-CacheOperationStatus returns the scripted status' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{
+                    id        = "/subscriptions/$SubscriptionId/providers/Microsoft.Cache/locations/westus/operationsStatus/$id"
+                    name      = $id
+                    status    = 'Succeeded'
+                    startTime = '2025-03-01T10:00:00Z'
+                    endTime   = '2025-03-01T10:05:30Z'
+                })
+
+            $status = Get-CacheOperationStatus @Arm -OperationId $id
+
+            $status | Should -BeOfType 'OpStatus.OperationStatus'
+            $status.Service | Should -Be 'Cache'
+            $status.Name | Should -Be $id
+            $status.Status | Should -Be 'Succeeded'
+            $status.StartTime | Should -Be ([DateTimeOffset]'2025-03-01T10:00:00Z')
+            $status.EndTime | Should -Be ([DateTimeOffset]'2025-03-01T10:05:30Z')
+            $status.IsTerminal | Should -BeTrue
+        }
+
+        It 'Get-LogAnalyticsOperationStatus returns the scripted status' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{
+                    id        = "/subscriptions/$SubscriptionId/providers/Microsoft.OperationalInsights/locations/westus/operationStatuses/$id"
+                    name      = $id
+                    status    = 'Succeeded'
+                    startTime = '2025-03-02T08:00:00Z'
+                    endTime   = '2025-03-02T08:01:00Z'
+                })
+
+            $status = Get-LogAnalyticsOperationStatus @Arm -AsyncOperationId $id
+
+            $status | Should -BeOfType 'OpStatus.OperationStatus'
+            $status.Service | Should -Be 'LogAnalytics'
+            $status.Name | Should -Be $id
+            $status.Status | Should -Be 'Succeeded'
+            $status.StartTime | Should -Be ([DateTimeOffset]'2025-03-02T08:00:00Z')
+            $status.EndTime | Should -Be ([DateTimeOffset]'2025-03-02T08:01:00Z')
+        }
+
+        It 'Get-DevCenterOperationStatus returns the scripted status, with its percent complete' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{
+                    id              = "/projects/$ProjectName/operationstatuses/$id"
+                    name            = $id
+                    status          = 'Running'
+                    startTime       = '2025-03-03T12:00:00Z'
+                    percentComplete = 40
+                })
+
+            $status = Get-DevCenterOperationStatus -Endpoint $EmulatorUrl -ProjectName $ProjectName -OperationId $id
+
+            $status | Should -BeOfType 'OpStatus.OperationStatus'
+            $status.Service | Should -Be 'DevCenter'
+            $status.Name | Should -Be $id
+            $status.Status | Should -Be 'Running'
+            $status.StartTime | Should -Be ([DateTimeOffset]'2025-03-03T12:00:00Z')
+            $status.EndTime | Should -BeNullOrEmpty
+            $status.PercentComplete | Should -Be 40
+            $status.IsTerminal | Should -BeFalse
+        }
+
+        It 'exposes the error of a Failed operation (<Shape>)' -ForEach @(
+            @{ Shape = 'error: {code, message}'; ErrorBody = @{ code = 'ScaleFailed'; message = 'The cache could not be scaled.' } }
+            @{ Shape = 'error: {error: {code, message}}'; ErrorBody = @{ error = @{ code = 'ScaleFailed'; message = 'The cache could not be scaled.' } } }
+        ) {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Failed'; error = $ErrorBody })
+
+            $status = Get-CacheOperationStatus @Arm -OperationId $id
+
+            $status.Status | Should -Be 'Failed'
+            $status.IsTerminal | Should -BeTrue
+            $status.Error.Code | Should -Be 'ScaleFailed'
+            $status.Error.Message | Should -Be 'The cache could not be scaled.'
+        }
+
+        It 'shows the status in formatted output' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded' })
+            $status = Get-CacheOperationStatus @Arm -OperationId $id
+
+            $text = $status | Format-Table | Out-String -Width 200
+
+            $text | Should -Match 'Succeeded'
+        }
+    }
+
+    Context 'The pipeline' {
+        It 'returns the statuses of ids piped by value, in order' {
+            $ids = 1..3 | ForEach-Object { New-OperationId }
+            foreach ($id in $ids) {
+                Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Running' })
+            }
+
+            $statuses = $ids | Get-CacheOperationStatus @Arm
+
+            @($statuses).Count | Should -Be 3
+            ($statuses.Name -join ',') | Should -Be ($ids -join ',')
+        }
+
+        It 'binds SubscriptionId, Location and OperationId by property name, as from Import-Csv' {
+            $rows = 1..2 | ForEach-Object {
+                [pscustomobject]@{ SubscriptionId = $SubscriptionId; Location = 'westus'; OperationId = (New-OperationId) }
+            }
+            foreach ($row in $rows) {
+                Set-EmulatorOperation $row.OperationId @(New-StatusStep @{ name = $row.OperationId; status = 'Succeeded' })
+            }
+
+            $statuses = $rows | Get-CacheOperationStatus -ResourceManagerEndpoint $EmulatorUrl
+
+            ($statuses.Name -join ',') | Should -Be ($rows.OperationId -join ',')
+            foreach ($row in $rows) {
+                $request = @(Get-EmulatorRequest -OperationId $row.OperationId)
+                $request.Count | Should -Be 1
+                $request[0].rawTarget | Should -Match "/subscriptions/$SubscriptionId/providers/Microsoft\.Cache/locations/westus/"
+            }
+        }
+
+        It 'filters with Where-Object Status -eq ''succeeded'', whatever the case' {
+            $done = New-OperationId
+            $running = New-OperationId
+            Set-EmulatorOperation $done @(New-StatusStep @{ name = $done; status = 'Succeeded' })
+            Set-EmulatorOperation $running @(New-StatusStep @{ name = $running; status = 'Running' })
+
+            $finished = @($done, $running | Get-CacheOperationStatus @Arm | Where-Object Status -EQ 'succeeded')
+
+            $finished.Count | Should -Be 1
+            $finished[0].Name | Should -Be $done
+        }
+    }
+
+    Context 'Errors' {
+        It 'writes a non-terminating error for an unknown id, and the next piped id still returns' {
+            $missing = New-OperationId
+            $present = New-OperationId
+            Set-EmulatorOperation $present @(New-StatusStep @{ name = $present; status = 'Succeeded' })
+
+            $statuses = @($missing, $present | Get-CacheOperationStatus @Arm -ErrorAction SilentlyContinue -ErrorVariable errors)
+
+            $statuses.Count | Should -Be 1
+            $statuses[0].Name | Should -Be $present
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -Be 'GetCacheOperationStatusCommandHttp404.OperationNotFound,OpStatus.Commands.GetCacheOperationStatusCommand'
+            $errors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+            $errors[0].TargetObject | Should -Be $missing
+        }
+
+        It 'stops a runbook at -ErrorAction Stop, and try/catch catches it' {
+            $id = New-OperationId
+            $reachedNextLine = $false
+            $caught = $null
+
+            try {
+                $null = Get-CacheOperationStatus @Arm -OperationId $id -ErrorAction Stop
+                $reachedNextLine = $true
+            }
+            catch {
+                $caught = $_
+            }
+
+            $reachedNextLine | Should -BeFalse
+            $caught | Should -Not -BeNullOrEmpty
+            $caught.FullyQualifiedErrorId | Should -Be 'GetCacheOperationStatusCommandHttp404.OperationNotFound,OpStatus.Commands.GetCacheOperationStatusCommand'
+            $caught.Exception.GetType().FullName | Should -Be 'OpStatus.Engine.OperationStatusException'
+            $caught.Exception.StatusCode | Should -Be 404
+            $caught.Exception.ErrorCode | Should -Be 'OperationNotFound'
+        }
+
+        It 'refuses an invalid Dev Center project name before sending anything' {
+            $id = New-OperationId
+
+            $result = Get-DevCenterOperationStatus -Endpoint $EmulatorUrl -ProjectName 'ab' -OperationId $id -ErrorAction SilentlyContinue -ErrorVariable errors
+
+            $result | Should -BeNullOrEmpty
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -Be 'GetDevCenterOperationStatusCommandInvalidProjectName,OpStatus.Commands.GetDevCenterOperationStatusCommand'
+            $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            @(Get-EmulatorRequest -OperationId $id).Count | Should -Be 0
+        }
+    }
+
+    Context 'The request sent' {
+        It 'turns -Location ''West US'' into /locations/westus/' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded' })
+
+            $null = Get-CacheOperationStatus -SubscriptionId $SubscriptionId -Location 'West US' -OperationId $id -ResourceManagerEndpoint $EmulatorUrl
+
+            $request = @(Get-EmulatorRequest -OperationId $id)
+            $request.Count | Should -Be 1
+            $request[0].service | Should -Be 'Cache'
+            $request[0].rawTarget | Should -MatchExactly '/locations/westus/'
+        }
+
+        It 'escapes an operation id so that it cannot change the path' {
+            # '/', '?' and '#' would otherwise start another segment, the query and the fragment.
+            $guid = New-OperationId
+            $id = "../${guid}?y#z"
+
+            $null = Get-CacheOperationStatus @Arm -OperationId $id -ErrorAction SilentlyContinue
+
+            $request = @(Get-EmulatorRequest -OperationId $id)
+            $request.Count | Should -Be 1
+            $request[0].rawTarget | Should -MatchExactly ([regex]::Escape("/operationsStatus/..%2F${guid}%3Fy%23z?api-version="))
+        }
+
+        It 'sends the default api-version, or the one given with -ApiVersion' {
+            $default = New-OperationId
+            $chosen = New-OperationId
+            Set-EmulatorOperation $default @(New-StatusStep @{ name = $default; status = 'Succeeded' })
+            Set-EmulatorOperation $chosen @(New-StatusStep @{ name = $chosen; status = 'Succeeded' })
+
+            $null = Get-CacheOperationStatus @Arm -OperationId $default
+            $null = Get-CacheOperationStatus @Arm -OperationId $chosen -ApiVersion '2025-07-01'
+
+            @(Get-EmulatorRequest -OperationId $default)[0].apiVersion | Should -Be '2024-10-01'
+            @(Get-EmulatorRequest -OperationId $chosen)[0].apiVersion | Should -Be '2025-07-01'
+        }
+    }
+
+    Context 'Signing in' {
+        It 'signs in with the managed identity of the environment (IDENTITY_ENDPOINT, IDENTITY_HEADER)' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Running'; percentComplete = 10 })
+
+            $null = Get-DevCenterOperationStatus -Endpoint $EmulatorUrl -ProjectName $ProjectName -OperationId $id
+
+            @(Get-EmulatorRequest -OperationId $id)[0].authorized | Should -BeTrue
+            $resources = @(Get-EmulatorTokenRequest | ForEach-Object { "$($_.resource)".TrimEnd('/') })
+            $resources | Should -Contain 'https://devcenter.azure.com'
+        }
+
+        It 'takes -AccessToken as a SecureString' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded' })
+            $token = ConvertTo-SecureString -String (New-EmulatorToken -Audience $EmulatorOrigin) -AsPlainText -Force
+
+            $status = Get-CacheOperationStatus @Arm -OperationId $id -AccessToken $token
+
+            $status.Status | Should -Be 'Succeeded'
+            @(Get-EmulatorRequest -OperationId $id)[0].authorized | Should -BeTrue
+        }
+
+        It 'takes -AccessToken as a plain string' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Running'; percentComplete = 75 })
+            $token = New-EmulatorToken -Audience 'https://devcenter.azure.com'
+
+            $status = Get-DevCenterOperationStatus -Endpoint $EmulatorUrl -ProjectName $ProjectName -OperationId $id -AccessToken $token
+
+            $status.PercentComplete | Should -Be 75
+            @(Get-EmulatorRequest -OperationId $id)[0].authorized | Should -BeTrue
+        }
+
+        It 'takes -AccessToken as the object Get-AzAccessToken returns' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded' })
+            # Get-AzAccessToken (Az.Accounts 4 and later) returns an object whose Token is a SecureString.
+            $azToken = [pscustomobject]@{
+                Token     = ConvertTo-SecureString -String (New-EmulatorToken -Audience $EmulatorOrigin) -AsPlainText -Force
+                ExpiresOn = [DateTimeOffset]::UtcNow.AddHours(1)
+                Type      = 'Bearer'
+            }
+
+            $status = Get-LogAnalyticsOperationStatus @Arm -AsyncOperationId $id -AccessToken $azToken
+
+            $status.Status | Should -Be 'Succeeded'
+            @(Get-EmulatorRequest -OperationId $id)[0].authorized | Should -BeTrue
+        }
+
+        It 'refuses an -AccessToken value that is not a token' {
+            { Get-CacheOperationStatus @Arm -OperationId (New-OperationId) -AccessToken 12345 } |
+                Should -Throw -ErrorId 'ParameterArgumentTransformationError,*'
+        }
+
+        It 'reports a token for the wrong audience as an authentication error' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded' })
+            $token = New-EmulatorToken -Audience 'https://devcenter.azure.com'
+
+            $result = Get-CacheOperationStatus @Arm -OperationId $id -AccessToken $token -ErrorAction SilentlyContinue -ErrorVariable errors
+
+            $result | Should -BeNullOrEmpty
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -Be 'GetCacheOperationStatusCommandHttp401.InvalidAuthenticationTokenAudience,OpStatus.Commands.GetCacheOperationStatusCommand'
+            $errors[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+            "$($errors[0])".Contains($token) | Should -BeFalse
+        }
+    }
+
+    Context 'Secrets' {
+        BeforeAll {
+            # Everything a user could see of a call: objects as Format-List shows them, and stream messages.
+            function ConvertTo-VisibleText([object[]] $Captured) {
+                $parts = foreach ($item in $Captured) {
+                    if ($item -is [System.Management.Automation.InformationalRecord]) {
+                        $item.Message
+                    }
+                    elseif ($item -is [System.Management.Automation.ErrorRecord]) {
+                        $item | Out-String -Width 500
+                        $item.Exception.ToString()
+                    }
+                    else {
+                        $item | Format-List -Property * | Out-String -Width 500
+                    }
+                }
+
+                $parts -join "`n"
+            }
+        }
+
+        It 'never shows the token in output, verbose or debug messages' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded' })
+            $token = New-EmulatorToken -Audience $EmulatorOrigin
+
+            $captured = @(Get-CacheOperationStatus @Arm -OperationId $id -AccessToken $token -Verbose -Debug 4>&1 5>&1)
+
+            $verbose = @($captured | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
+            $debug = @($captured | Where-Object { $_ -is [System.Management.Automation.DebugRecord] })
+            @($captured | Where-Object { $_ -is [OpStatus.OperationStatus] }).Count | Should -Be 1
+            $verbose.Count | Should -BeGreaterThan 0
+            $debug.Count | Should -BeGreaterThan 0
+            # The Authorization header is listed, its value is not.
+            ($debug.Message -join "`n") | Should -Match 'Authorization: REDACTED'
+            (ConvertTo-VisibleText $captured).Contains($token) | Should -BeFalse
+        }
+
+        It 'never shows the token in the error of a failed call' {
+            $id = New-OperationId
+            $token = New-EmulatorToken -Audience $EmulatorOrigin
+
+            $captured = @(Get-CacheOperationStatus @Arm -OperationId $id -AccessToken $token -Verbose -Debug -ErrorAction Continue 2>&1 4>&1 5>&1)
+
+            @($captured | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count | Should -Be 1
+            (ConvertTo-VisibleText $captured).Contains($token) | Should -BeFalse
+        }
+    }
+}

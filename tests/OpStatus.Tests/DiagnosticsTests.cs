@@ -1,0 +1,96 @@
+using OpStatus.Tests.Infrastructure;
+using Xunit;
+
+namespace OpStatus.Tests;
+
+/// <summary>-Verbose and -Debug tell what happened on the wire, with every secret redacted.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class DiagnosticsTests : TestBase
+{
+    public DiagnosticsTests(EmulatorFixture fixture)
+        : base(fixture)
+    {
+    }
+
+    [Fact]
+    public void Verbose_shows_method_url_status_time_and_request_id()
+    {
+        var id = NewId();
+        Emulator.Script(id, Ok(StatusBody("Running", id)));
+
+        using var session = NewSession();
+        var result = Cache(session, NewSubscription(), id, "-Verbose");
+
+        AssertNoErrors(result);
+        var line = Assert.Single(result.Verbose, v => v.Contains(id));
+        Assert.Matches($@"^GET https://127\.0\.0\.1:\d+/subscriptions/.+/operationsStatus/{id}\?api-version=2024-10-01 -> 200 OK in \d+ ms, x-ms-request-id [0-9a-f-]{{36}}$", line);
+    }
+
+    [Fact]
+    public void Debug_shows_headers_with_Authorization_redacted()
+    {
+        var id = NewId();
+        Emulator.Script(id, Ok(StatusBody("Running", id)));
+
+        using var session = NewSession();
+        var result = session.Run("$DebugPreference = 'Continue'; Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -OperationId $args[2]", Url, NewSubscription(), id);
+
+        AssertNoErrors(result);
+        var request = Assert.Single(result.Debug, d => d.StartsWith("GET ", StringComparison.Ordinal) && d.Contains(id));
+        Assert.Contains("Authorization: REDACTED", request);
+        Assert.Contains("x-ms-client-request-id: ", request);
+        Assert.Contains(result.Debug, d => d.StartsWith("Response 200", StringComparison.Ordinal) && d.Contains("x-ms-request-id: "));
+        foreach (var token in Emulator.IssuedTokens)
+        {
+            Assert.DoesNotContain(token, result.AllText());
+        }
+    }
+
+    [Fact]
+    public void Requests_name_OpStatus_and_its_version_and_carry_a_client_request_id()
+    {
+        var id = NewId();
+        Emulator.Script(id, Ok(StatusBody("Running", id)));
+
+        using var session = NewSession();
+        AssertNoErrors(Cache(session, NewSubscription(), id));
+        var version = session.Run("(Get-Module OpStatus).Version.ToString()").Output.Single().BaseObject;
+
+        var seen = RequestsFor(id).Single();
+        Assert.Contains($"OpStatus/{version}", seen.UserAgent);
+        Assert.True(Guid.TryParse(seen.ClientRequestId, out _));
+    }
+
+    [Fact]
+    public void No_token_reaches_any_stream_in_a_mixed_session()
+    {
+        var good = NewId();
+        var failed = NewId();
+        Emulator.Script(good, Ok(StatusBody("Succeeded", good)));
+        Emulator.Script(failed, Ok(StatusBody("Failed", failed, ("error", ErrorBody("Boom", "It broke.")["error"]!.DeepClone()))));
+        var devCenterId = NewId();
+        Emulator.Script(devCenterId, Ok(StatusBody("Running", devCenterId, ("percentComplete", 10))));
+
+        using var session = NewSession();
+        var texts = new List<string>
+        {
+            session.Run("$DebugPreference = 'Continue'; $args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -Verbose | Out-Default", Url, NewSubscription(), new[] { good, failed, NewId() }).AllText(),
+            session.Run("$DebugPreference = 'Continue'; Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName myProject -OperationId $args[1] -Verbose", Url, devCenterId).AllText(),
+            session.Run("$DebugPreference = 'Continue'; Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -AsyncOperationId $args[1] -Verbose -ErrorAction Stop", Url, NewId()).AllText(),
+            session.Run("$DebugPreference = 'Continue'; Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId x -AccessToken $args[1] -Verbose", Url, Emulator.IssueToken(Emulator.ResourceManagerAudience)).AllText(),
+        };
+
+        var tokens = Emulator.IssuedTokens;
+        Assert.NotEmpty(tokens);
+        foreach (var text in texts)
+        {
+            Assert.Contains("REDACTED", text);
+            foreach (var token in tokens)
+            {
+                Assert.DoesNotContain(token, text);
+            }
+
+            Assert.DoesNotContain(Emulator.IdentityHeader, text);
+        }
+    }
+}

@@ -1,0 +1,171 @@
+using System.Management.Automation.Language;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
+using OpStatus.Tests.Infrastructure;
+using Xunit;
+
+namespace OpStatus.Tests;
+
+/// <summary>The built folder is a complete module that imports by its manifest alone.</summary>
+public sealed class ModuleTests
+{
+    private static readonly string ModuleFolder = Path.GetDirectoryName(EmulatorFixture.ModuleManifest)!;
+
+    [Fact]
+    public void The_manifest_exports_exactly_the_cmdlets_and_declares_both_editions()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run(
+            """
+            $m = Get-Module OpStatus
+            $m.ExportedCmdlets.Keys -join ','
+            $m.ExportedFunctions.Count + $m.ExportedAliases.Count + $m.ExportedVariables.Count
+            $m.Version.ToString()
+            $m.CompatiblePSEditions -join ','
+            $m.PowerShellVersion.ToString()
+            """);
+
+        Assert.Null(result.Terminating);
+        var values = result.Output.Select(o => o.BaseObject.ToString()!).ToArray();
+        Assert.Equal(
+            new[] { "Get-CacheOperationStatus", "Get-DevCenterOperationStatus", "Get-LogAnalyticsOperationStatus" },
+            values[0].Split(',').OrderBy(s => s, StringComparer.Ordinal).ToArray());
+        Assert.Equal("0", values[1]);
+        Assert.Equal(ManifestVersion(), values[2]);
+        Assert.Equal(new[] { "Core", "Desktop" }, values[3].Split(',').OrderBy(s => s, StringComparer.Ordinal).ToArray());
+        Assert.Equal("5.1", values[4]);
+    }
+
+    [Fact]
+    public void Every_cmdlet_declares_its_output_type()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run("Get-Command -Module OpStatus | ForEach-Object { '{0}={1}' -f $_.Name, ($_.OutputType.Name -join ',') }");
+
+        Assert.Equal(3, result.Output.Count);
+        Assert.All(result.Output, o => Assert.EndsWith("=OpStatus.OperationStatus", o.BaseObject.ToString()!));
+    }
+
+    [Fact]
+    public void The_built_folder_holds_every_dependency_and_not_the_PowerShell_reference_assemblies()
+    {
+        var framework = RuntimeEnvironment.GetRuntimeDirectory();
+        var missing = new List<string>();
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var queue = new Queue<string>(new[] { "OpStatus" });
+        var provided = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "netstandard", "mscorlib", "System.Management.Automation" };
+        while (queue.Count > 0)
+        {
+            var name = queue.Dequeue();
+            if (!seen.Add(name) || provided.Contains(name))
+            {
+                continue;
+            }
+
+            var local = Path.Combine(ModuleFolder, name + ".dll");
+            if (!File.Exists(local))
+            {
+                if (!File.Exists(Path.Combine(framework, name + ".dll")))
+                {
+                    missing.Add(name);
+                }
+
+                continue;
+            }
+
+            using var stream = File.OpenRead(local);
+            using var pe = new PEReader(stream);
+            var metadata = pe.GetMetadataReader();
+            foreach (var handle in metadata.AssemblyReferences)
+            {
+                queue.Enqueue(metadata.GetString(metadata.GetAssemblyReference(handle).Name));
+            }
+        }
+
+        Assert.Empty(missing);
+        // Azure.Identity's credentials live in Azure.Core since 1.53; Azure.Identity.dll forwards to it.
+        Assert.Contains("Azure.Core", seen);
+        Assert.Contains("Microsoft.Identity.Client", seen);
+        foreach (var file in new[] { "OpStatus.dll", "OpStatus.psd1", "OpStatus.Format.ps1xml", "Azure.Core.dll", "Azure.Identity.dll", "System.Text.Json.dll" })
+        {
+            Assert.True(File.Exists(Path.Combine(ModuleFolder, file)), file + " is missing from " + ModuleFolder);
+        }
+
+        Assert.False(File.Exists(Path.Combine(ModuleFolder, "System.Management.Automation.dll")), "the PowerShell reference assembly must not ship");
+    }
+
+    [Fact]
+    public void The_engine_does_not_use_PowerShell_types()
+    {
+        var source = Path.Combine(EmulatorFixture.RepoRoot, "src", "OpStatus");
+        var offenders = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains(Path.DirectorySeparatorChar + "Commands" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f).Contains("System.Management.Automation", StringComparison.Ordinal))
+            .ToArray();
+
+        Assert.Empty(offenders);
+    }
+
+    [Fact]
+    public void Every_ps1_file_parses()
+    {
+        var files = Directory.EnumerateFiles(EmulatorFixture.RepoRoot, "*.ps1", SearchOption.AllDirectories)
+            .Where(f => !IsBuildOutput(f))
+            .ToArray();
+
+        Assert.Contains(files, f => Path.GetFileName(f) == "build.ps1");
+        Assert.Contains(files, f => f.EndsWith(".Tests.ps1", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            Parser.ParseFile(file, out _, out var errors);
+            Assert.True(errors.Length == 0, $"{file}: {string.Join("; ", errors.Select(e => $"line {e.Extent.StartLineNumber}: {e.Message}"))}");
+        }
+    }
+
+    [Fact]
+    public void Every_cmdlet_and_parameter_is_documented()
+    {
+        using var session = new PowerShellSession();
+        var result = session.Run(
+            """
+            $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+            Get-Command -Module OpStatus | ForEach-Object {
+                $name = $_.Name
+                $_.Parameters.Keys | Where-Object { $common -notcontains $_ } | ForEach-Object { "$name/$_" }
+            }
+            """);
+
+        Assert.Null(result.Terminating);
+        var expected = result.Output.Select(o => o.BaseObject.ToString()!).ToArray();
+        Assert.NotEmpty(expected);
+        var docs = Path.Combine(EmulatorFixture.RepoRoot, "docs", "en-US");
+        foreach (var group in expected.GroupBy(e => e.Split('/')[0]))
+        {
+            var file = Path.Combine(docs, group.Key + ".md");
+            Assert.True(File.Exists(file), $"{file} is missing");
+            var text = File.ReadAllText(file);
+            var documented = System.Text.RegularExpressions.Regex.Matches(text, @"^### -(\w+)", System.Text.RegularExpressions.RegexOptions.Multiline)
+                .Select(m => m.Groups[1].Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            var actual = group.Select(e => e.Split('/')[1]).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            Assert.Empty(actual.Except(documented));
+            Assert.Empty(documented.Except(actual));
+        }
+
+        Assert.True(File.Exists(Path.Combine(docs, "about_OpStatus.md")));
+    }
+
+    private static bool IsBuildOutput(string path)
+    {
+        var relative = Path.GetRelativePath(EmulatorFixture.RepoRoot, path);
+        var first = relative.Split(Path.DirectorySeparatorChar)[0];
+        return first is "out" or ".git" || relative.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") || relative.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}");
+    }
+
+    private static string ManifestVersion()
+    {
+        var text = File.ReadAllText(EmulatorFixture.ModuleManifest);
+        return System.Text.RegularExpressions.Regex.Match(text, @"ModuleVersion\s*=\s*'([0-9.]+)'").Groups[1].Value;
+    }
+}

@@ -1,0 +1,178 @@
+using System.Management.Automation;
+using OpStatus.Tests.Infrastructure;
+using Xunit;
+
+namespace OpStatus.Tests;
+
+/// <summary>Bad input is refused with a clear error before any request, and never stops the other items.</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class ValidationTests : TestBase
+{
+    private const string GoodDevCenterId = "fa067167-e49d-41bd-8dd8-de719b9de3b3";
+
+    public ValidationTests(EmulatorFixture fixture)
+        : base(fixture)
+    {
+    }
+
+    [Theory]
+    [InlineData("ab")]
+    [InlineData("-abc")]
+    [InlineData(".abc")]
+    [InlineData("my project")]
+    [InlineData("proj/../x")]
+    [InlineData("proj?x")]
+    [InlineData("   ")]
+    [InlineData("p1234567890123456789012345678901234567890123456789012345678901234")]
+    public void DevCenter_project_names_outside_the_rules_are_refused(string projectName)
+    {
+        var id = NewId();
+        using var session = NewSession();
+        var result = session.Run("Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName $args[1] -OperationId $args[2]", Url, projectName, id);
+
+        AssertRefused(result, "GetDevCenterOperationStatusCommandInvalidProjectName", "project name");
+        Assert.Empty(RequestsFor(id));
+    }
+
+    [Theory]
+    [InlineData("{fa067167-e49d-41bd-8dd8-de719b9de3b3}")]
+    [InlineData("fa067167e49d41bd8dd8de719b9de3b3")]
+    [InlineData("fa067167-e49d-41bd-8dd8-de719b9de3b")]
+    [InlineData("fa067167_e49d_41bd_8dd8_de719b9de3b3")]
+    [InlineData("../../../../../../../../../../../../x")]
+    [InlineData("fa067167-e49d-41bd-8dd8-de719b9de3b%")]
+    [InlineData("fa067167-e49d-41bd-8dd8-de719b9de3\u00e9\u00e9")]
+    public void DevCenter_operation_ids_outside_the_rules_are_refused(string operationId)
+    {
+        var project = "proj-" + Guid.NewGuid().ToString("N")[..10];
+        using var session = NewSession();
+        var result = session.Run("Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName $args[1] -OperationId $args[2]", Url, project, operationId);
+
+        AssertRefused(result, "GetDevCenterOperationStatusCommandInvalidOperationId", "operation id");
+        Assert.Empty(RequestsFor(project));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:1/", "https")]
+    [InlineData("https://user:secret@127.0.0.1:1/", "user name or password")]
+    [InlineData("https://127.0.0.1:1/?x=1", "query string")]
+    [InlineData("https://127.0.0.1:1/#top", "fragment")]
+    [InlineData("devcenter.azure.com", "absolute")]
+    public void DevCenter_endpoints_that_could_leak_a_token_are_refused(string endpoint, string reason)
+    {
+        var project = "proj-" + Guid.NewGuid().ToString("N")[..10];
+        using var session = NewSession();
+        var result = session.Run("Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName $args[1] -OperationId $args[2]", endpoint, project, GoodDevCenterId);
+
+        var error = AssertRefused(result, "GetDevCenterOperationStatusCommandInvalidEndpoint", reason);
+        Assert.DoesNotContain("secret", error.Exception.Message);
+    }
+
+    [Theory]
+    [InlineData("subscription", " sub", "white space")]
+    [InlineData("subscription", "sub\u0001x", "control character")]
+    [InlineData("subscription", "..", "not valid")]
+    [InlineData("location", "west-us", "region")]
+    [InlineData("location", "West  US", "region")]
+    [InlineData("location", "westus/../x", "region")]
+    [InlineData("operation", "op\nid", "control character")]
+    [InlineData("operation", ".", "not valid")]
+    [InlineData("apiVersion", "latest", "api-version")]
+    [InlineData("apiVersion", "2024-10-01&x=1", "api-version")]
+    public void Resource_Manager_values_outside_the_rules_are_refused(string which, string value, string reason)
+    {
+        var subscription = which == "subscription" ? value : NewSubscription();
+        var location = which == "location" ? value : "westus";
+        var operation = which == "operation" ? value : NewId();
+        var apiVersion = which == "apiVersion" ? value : "2024-10-01";
+        var expected = which switch
+        {
+            "subscription" => "InvalidSubscriptionId",
+            "location" => "InvalidLocation",
+            "operation" => "InvalidOperationId",
+            _ => "InvalidApiVersion",
+        };
+
+        var before = Emulator.Requests.Count;
+        using var session = NewSession();
+        var result = session.Run(
+            "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location $args[2] -OperationId $args[3] -ApiVersion $args[4]",
+            Url, subscription, location, operation, apiVersion);
+
+        AssertRefused(result, "GetCacheOperationStatusCommand" + expected, reason);
+        Assert.DoesNotContain(Emulator.Requests.Skip(before), r => r.OperationId == operation || r.RawTarget.Contains(Uri.EscapeDataString(subscription)));
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:1/", "https")]
+    [InlineData("https://127.0.0.1:1/?api-version=1", "query string")]
+    [InlineData("https://me:pw@127.0.0.1:1/", "user name or password")]
+    public void Resource_Manager_endpoints_that_could_leak_a_token_are_refused(string endpoint, string reason)
+    {
+        using var session = NewSession();
+        var result = session.Run("Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -AsyncOperationId $args[1]", endpoint, NewId());
+
+        AssertRefused(result, "GetLogAnalyticsOperationStatusCommandInvalidResourceManagerEndpoint", reason);
+    }
+
+    [Fact]
+    public void An_unknown_environment_is_refused_by_the_parameter_binder()
+    {
+        using var session = NewSession();
+        var result = session.Run("Get-CacheOperationStatus -Environment AzureMoon -SubscriptionId s1 -Location westus -OperationId x");
+
+        Assert.Empty(result.Output);
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith("ParameterArgumentValidationError", error.FullyQualifiedErrorId);
+        Assert.Contains("AzureUSGovernment", error.Exception.Message);
+    }
+
+    [Fact]
+    public void One_bad_item_in_a_pipeline_does_not_lose_the_others()
+    {
+        var good1 = NewId();
+        var good2 = NewId();
+        Emulator.Script(good1, Ok(StatusBody("Running", good1)));
+        Emulator.Script(good2, Ok(StatusBody("Succeeded", good2)));
+
+        using var session = NewSession();
+        var result = session.Run(
+            "$args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus",
+            Url, NewSubscription(), new object[] { good1, "bad\u0007id", good2 });
+
+        Assert.Null(result.Terminating);
+        Assert.Equal(new[] { good1, good2 }, result.Output.Select(o => (string)Prop(o, "Name")!).ToArray());
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("GetCacheOperationStatusCommandInvalidOperationId,OpStatus.Commands.GetCacheOperationStatusCommand", error.FullyQualifiedErrorId);
+        Assert.Equal("bad\u0007id", error.TargetObject);
+    }
+
+    [Fact]
+    public void Null_and_empty_ids_in_a_pipeline_are_refused_by_the_binder_and_the_rest_go_on()
+    {
+        var good = NewId();
+        Emulator.Script(good, Ok(StatusBody("Running", good)));
+
+        using var session = NewSession();
+        var result = session.Run(
+            "@($null, '', $args[2]) | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus",
+            Url, NewSubscription(), good);
+
+        Assert.Null(result.Terminating);
+        Assert.Equal(new[] { good }, result.Output.Select(o => (string)Prop(o, "Name")!).ToArray());
+        Assert.Equal(2, result.Errors.Count);
+        Assert.All(result.Errors, e => Assert.Equal(ErrorCategory.InvalidData, e.CategoryInfo.Category));
+    }
+
+    private static ErrorRecord AssertRefused(ScriptResult result, string errorId, string reason)
+    {
+        Assert.Null(result.Terminating);
+        Assert.Empty(result.Output);
+        var error = Assert.Single(result.Errors);
+        Assert.StartsWith(errorId + ",OpStatus.Commands.", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.IsType<ArgumentException>(error.Exception);
+        Assert.Contains(reason, error.Exception.Message, StringComparison.OrdinalIgnoreCase);
+        return error;
+    }
+}
