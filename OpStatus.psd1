@@ -5,7 +5,7 @@
     Author               = 'OpStatus contributors'
     CompanyName          = 'OpStatus'
     Copyright            = '(c) OpStatus contributors. MIT License.'
-    Description          = 'Read and wait for Azure asynchronous operations (Dev Center, Azure Cache for Redis / Managed Redis, Log Analytics) from a shell, a script or an automation runbook.'
+    Description          = 'Read and wait for Azure asynchronous operations (Dev Center, Azure Managed Redis / Redis Enterprise, Log Analytics, and any Azure async-operation URL) from a shell, a script or an automation runbook.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('OpStatus.Format.ps1xml')
@@ -13,6 +13,7 @@
         'Get-CacheOperationStatus'
         'Get-DevCenterOperationStatus'
         'Get-LogAnalyticsOperationStatus'
+        'Wait-OperationStatus'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

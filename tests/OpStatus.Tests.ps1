@@ -220,12 +220,12 @@ Describe 'OpStatus module' {
     }
 
     Context 'Module' {
-        It 'imports by its manifest and exports exactly the three Get cmdlets' {
+        It 'imports by its manifest and exports exactly the three Get cmdlets and Wait-OperationStatus' {
             $Module.Name | Should -Be 'OpStatus'
             $Module.Version.ToString() | Should -Be $Manifest.ModuleVersion
 
             $cmdlets = (Get-Command -Module OpStatus | Sort-Object -Property Name).Name -join ','
-            $cmdlets | Should -Be 'Get-CacheOperationStatus,Get-DevCenterOperationStatus,Get-LogAnalyticsOperationStatus'
+            $cmdlets | Should -Be 'Get-CacheOperationStatus,Get-DevCenterOperationStatus,Get-LogAnalyticsOperationStatus,Wait-OperationStatus'
             ($Module.ExportedCmdlets.Keys | Sort-Object) -join ',' | Should -Be $cmdlets
             $Module.ExportedFunctions.Count | Should -Be 0
             $Module.ExportedAliases.Count | Should -Be 0
@@ -534,6 +534,138 @@ Describe 'OpStatus module' {
             $errors[0].FullyQualifiedErrorId | Should -Be 'GetCacheOperationStatusCommandHttp401.InvalidAuthenticationTokenAudience,OpStatus.Commands.GetCacheOperationStatusCommand'
             $errors[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
             "$($errors[0])".Contains($token) | Should -BeFalse
+        }
+    }
+
+    Context 'Wait-OperationStatus' {
+        BeforeAll {
+            # A 200 step whose body is a status that is not final, and that asks for the next poll after
+            # a few milliseconds (retry-after-ms), so that a wait takes a fraction of a second.
+            function New-PollStep([string] $OperationId, [string] $Status, [int] $RetryAfterMs = 50, [hashtable] $More = @{}) {
+                $body = @{ name = $OperationId; status = $Status } + $More
+                @{ status = 200; body = $body; headers = @{ 'retry-after-ms' = "$RetryAfterMs" } }
+            }
+        }
+
+        It 'waits through NotStarted and Running until the operation succeeds, at the pace of retry-after-ms' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(
+                New-PollStep $id 'NotStarted'
+                New-PollStep $id 'Running' -More @{ percentComplete = 60 }
+                New-StatusStep @{ name = $id; status = 'Succeeded'; percentComplete = 100; endTime = '2025-03-04T10:00:00Z' }
+            )
+
+            $final = @(Get-DevCenterOperationStatus -Endpoint $EmulatorUrl -ProjectName $ProjectName -OperationId $id |
+                    Wait-OperationStatus -ErrorAction Stop)
+
+            $final.Count | Should -Be 1
+            $final[0] | Should -BeOfType 'OpStatus.OperationStatus'
+            $final[0].Service | Should -Be 'DevCenter'
+            $final[0].Name | Should -Be $id
+            $final[0].Status | Should -Be 'Succeeded'
+            $final[0].PercentComplete | Should -Be 100
+            $final[0].IsTerminal | Should -BeTrue
+
+            # Get read NotStarted; the wait read Running, then Succeeded, and stopped there.
+            $requests = @(Get-EmulatorRequest -OperationId $id)
+            $requests.Count | Should -Be 3
+            foreach ($request in $requests) {
+                $request.authorized | Should -BeTrue
+            }
+
+            # retry-after-ms 50 set the pace of the wait's polls; without it, they would come a second apart.
+            $gap = ([DateTimeOffset]$requests[2].time - [DateTimeOffset]$requests[1].time).TotalMilliseconds
+            $gap | Should -BeLessThan 900
+        }
+
+        It 'stops a runbook at -ErrorAction Stop when the operation fails, with its code and final status' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(
+                New-PollStep $id 'Running'
+                New-StatusStep @{ name = $id; status = 'Failed'; error = @{ code = 'QuotaExceeded'; message = 'Not enough cores.' } }
+            )
+            $reachedNextLine = $false
+            $caught = $null
+
+            try {
+                $null = Get-CacheOperationStatus @Arm -OperationId $id | Wait-OperationStatus -ErrorAction Stop
+                $reachedNextLine = $true
+            }
+            catch {
+                $caught = $_
+            }
+
+            $reachedNextLine | Should -BeFalse
+            $caught | Should -Not -BeNullOrEmpty
+            $caught.FullyQualifiedErrorId | Should -BeLike 'WaitOperationStatusCommandOperationFailed*'
+            $caught.FullyQualifiedErrorId | Should -Be 'WaitOperationStatusCommandOperationFailed.QuotaExceeded,OpStatus.Commands.WaitOperationStatusCommand'
+            $caught.CategoryInfo.Category | Should -Be 'InvalidResult'
+            $caught.Exception.GetType().FullName | Should -Be 'OpStatus.OperationFailedException'
+            $caught.Exception.ErrorCode | Should -Be 'QuotaExceeded'
+            $caught.Exception.RequestId | Should -Not -BeNullOrEmpty
+            $caught.Exception.Status.Status | Should -Be 'Failed'
+            $caught.Exception.Status.Error.Message | Should -Be 'Not enough cores.'
+        }
+
+        It 'gives up at -Timeout 1 with a WaitOperationStatusCommandTimeout error that carries the last status' {
+            $id = New-OperationId
+            # One step, and the last step repeats: the operation never ends.
+            Set-EmulatorOperation $id @(New-PollStep $id 'Running' -RetryAfterMs 100)
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+
+            $final = Get-CacheOperationStatus @Arm -OperationId $id |
+                Wait-OperationStatus -Timeout 1 -ErrorAction SilentlyContinue -ErrorVariable errors
+            $clock.Stop()
+
+            $final | Should -BeNullOrEmpty
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -Be 'WaitOperationStatusCommandTimeout,OpStatus.Commands.WaitOperationStatusCommand'
+            $errors[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+            $errors[0].Exception | Should -BeOfType 'System.TimeoutException'
+            $errors[0].TargetObject | Should -BeOfType 'OpStatus.OperationStatus'
+            $errors[0].TargetObject.Name | Should -Be $id
+            $errors[0].TargetObject.Status | Should -Be 'Running'
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 20
+        }
+
+        It 'waits on an async-operation URL of the -ResourceManagerEndpoint host' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(
+                New-PollStep $id 'InProgress'
+                New-StatusStep @{ name = $id; status = 'Succeeded' }
+            )
+            $uri = "${EmulatorUrl}subscriptions/$SubscriptionId/providers/Microsoft.Cache/locations/westus/operationsStatus/${id}?api-version=2024-10-01"
+
+            $final = @(Wait-OperationStatus -Uri $uri -ResourceManagerEndpoint $EmulatorUrl -ErrorAction Stop)
+
+            $final.Count | Should -Be 1
+            $final[0].Service | Should -Be 'AsyncOperation'
+            $final[0].OperationId | Should -Be $id
+            $final[0].Status | Should -Be 'Succeeded'
+            $requests = @(Get-EmulatorRequest -OperationId $id)
+            $requests.Count | Should -Be 2
+            foreach ($request in $requests) {
+                $request.authorized | Should -BeTrue
+            }
+        }
+
+        It 'refuses -Uri <Case> before any request or token' -ForEach @(
+            @{ Case = 'on a foreign host'; Template = 'https://management.example.com/subscriptions/{0}/providers/Microsoft.Cache/locations/westus/operationsStatus/{1}?api-version=2024-10-01' }
+            @{ Case = 'on the emulator without -ResourceManagerEndpoint'; Template = '{2}subscriptions/{0}/providers/Microsoft.Cache/locations/westus/operationsStatus/{1}?api-version=2024-10-01' }
+        ) {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded' })
+            $uri = $Template -f $SubscriptionId, $id, $EmulatorUrl
+            $tokensBefore = @(Get-EmulatorTokenRequest).Count
+
+            $result = Wait-OperationStatus -Uri $uri -ErrorAction SilentlyContinue -ErrorVariable errors
+
+            $result | Should -BeNullOrEmpty
+            $errors.Count | Should -Be 1
+            $errors[0].FullyQualifiedErrorId | Should -Be 'WaitOperationStatusCommandUntrustedUri,OpStatus.Commands.WaitOperationStatusCommand'
+            $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+            @(Get-EmulatorRequest -OperationId $id).Count | Should -Be 0
+            @(Get-EmulatorTokenRequest).Count | Should -Be $tokensBefore
         }
     }
 

@@ -27,6 +27,7 @@ public sealed class AzureEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ScriptState> scripts = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, IssuedToken> tokens = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<SeenRequest> requests = new();
+    private readonly ConcurrentDictionary<string, bool> revoked = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TokenRequest> tokenRequests = new();
     private WebApplication? app;
     private int tokenFailuresPending;
@@ -63,12 +64,16 @@ public sealed class AzureEmulator : IAsyncDisposable
     {
         var emulator = new AzureEmulator();
         var certificate = TestCertificates.LoadServer(certificateFolder);
+        port = port == 0 ? FreePort() : port;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // The same port on 127.0.0.1 and [::1]: with 'localhost' that is three host names, so tests
+            // can have token scopes of their own.
             kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate));
+            kestrel.Listen(IPAddress.IPv6Loopback, port, listen => listen.UseHttps(certificate));
             kestrel.Listen(IPAddress.Loopback, tokenPort);
         });
 
@@ -78,7 +83,7 @@ public sealed class AzureEmulator : IAsyncDisposable
         emulator.app = app;
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToArray();
-        var https = addresses.First(a => a.Scheme == "https");
+        var https = addresses.First(a => a.Scheme == "https" && a.Host == "127.0.0.1");
         var http = addresses.First(a => a.Scheme == "http");
         emulator.BaseUri = new Uri($"https://127.0.0.1:{https.Port}/");
         emulator.IdentityEndpoint = new Uri($"http://127.0.0.1:{http.Port}/msi/token");
@@ -96,12 +101,44 @@ public sealed class AzureEmulator : IAsyncDisposable
         scripts[operationId] = new ScriptState(steps);
     }
 
+    /// <summary>
+    /// Scripts an operation that runs until a moment and then succeeds: Running (with no Retry-After) before
+    /// it, Succeeded from then on. For benchmarks of waiting, where many operations end at the same time.
+    /// </summary>
+    public void ScriptUntil(string operationId, DateTimeOffset completesAt) => scripts[operationId] = new ScriptState(operationId, completesAt);
+
     /// <summary>Issues a token the emulator accepts, as if the caller had signed in elsewhere.</summary>
     public string IssueToken(string audience, TimeSpan? lifetime = null)
     {
         var token = "emu." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         tokens[token] = new IssuedToken(audience.TrimEnd('/'), DateTimeOffset.UtcNow + (lifetime ?? TokenLifetime));
         return token;
+    }
+
+    /// <summary>
+    /// Revokes every token issued so far for an audience, as Microsoft Entra does when a session is revoked.
+    /// With a claims challenge the 401 carries WWW-Authenticate error="insufficient_claims" and claims, as
+    /// continuous access evaluation sends it; without, a plain invalid_token.
+    /// </summary>
+    public void RevokeTokens(string audience, bool withClaimsChallenge)
+    {
+        foreach (var (token, issued) in tokens)
+        {
+            if (string.Equals(issued.Audience, audience.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            {
+                revoked[token] = withClaimsChallenge;
+            }
+        }
+    }
+
+    /// <summary>Revokes one token.</summary>
+    public void RevokeToken(string token, bool withClaimsChallenge) => revoked[token] = withClaimsChallenge;
+
+    private static string ClaimsChallenge()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var claims = "{\"access_token\":{\"nbf\":{\"essential\":true,\"value\":\"" + now + "\"}}}";
+        return Convert.ToBase64String(Encoding.UTF8.GetBytes(claims));
     }
 
     /// <summary>Makes the next managed-identity token requests fail, with a 500 unless told otherwise.</summary>
@@ -157,7 +194,8 @@ public sealed class AzureEmulator : IAsyncDisposable
         var (service, operationId) = Match(path);
         var apiVersion = context.Request.Query["api-version"].FirstOrDefault();
         var authorization = context.Request.Headers.Authorization.FirstOrDefault();
-        var expectedAudience = service == "DevCenter" ? DevCenterAudience : ResourceManagerAudience;
+        // Resource Manager tokens are for the endpoint they are sent to: https://127.0.0.1:{port} or https://localhost:{port}.
+        var expectedAudience = service == "DevCenter" ? DevCenterAudience : "https://" + context.Request.Host.Value;
         var tokenProblem = CheckToken(authorization, expectedAudience);
 
         Step step;
@@ -167,10 +205,11 @@ public sealed class AzureEmulator : IAsyncDisposable
         }
         else if (tokenProblem is not null)
         {
-            step = Error(401, tokenProblem.Value.Code, tokenProblem.Value.Message) with
-            {
-                Headers = new() { ["WWW-Authenticate"] = $"Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\"" },
-            };
+            var challenge = tokenProblem.Value.Code == "RevokedAuthenticationToken"
+                ? $"Bearer authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"{ClaimsChallenge()}\""
+                : "Bearer authorization_uri=\"https://login.microsoftonline.com/common\", error=\"invalid_token\"";
+            step = Error(401, tokenProblem.Value.Code, tokenProblem.Value.Message);
+            step.Headers!["WWW-Authenticate"] = challenge;
         }
         else if (string.IsNullOrEmpty(apiVersion))
         {
@@ -269,6 +308,13 @@ public sealed class AzureEmulator : IAsyncDisposable
             return ("InvalidAuthenticationToken", "The access token is invalid.");
         }
 
+        if (revoked.TryGetValue(token, out var withClaims))
+        {
+            return withClaims
+                ? ("RevokedAuthenticationToken", "The access token has been revoked; get a new one for the claims in the challenge.")
+                : ("InvalidAuthenticationToken", "The access token has been revoked.");
+        }
+
         if (issued.ExpiresOn <= DateTimeOffset.UtcNow)
         {
             return ("ExpiredAuthenticationToken", "The access token expiry UTC time is earlier than current UTC time.");
@@ -353,6 +399,15 @@ public sealed class AzureEmulator : IAsyncDisposable
         }
     }
 
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var free = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return free;
+    }
+
     /// <summary>Which service a raw path belongs to, and its operation id, unescaped.</summary>
     private static (string? Service, string? OperationId) Match(string path)
     {
@@ -377,6 +432,12 @@ public sealed class AzureEmulator : IAsyncDisposable
             }
         }
 
+        // Any other provider's async-operation or Location URL: .../operationResults/{id}, .../asyncOperations/{id}.
+        if (s.Length >= 2 && (Is(s[^2], "operationResults") || Is(s[^2], "asyncOperations") || Is(s[^2], "operations")))
+        {
+            return ("AsyncOperation", Uri.UnescapeDataString(s[^1]));
+        }
+
         return (null, null);
     }
 
@@ -393,12 +454,29 @@ public sealed class AzureEmulator : IAsyncDisposable
     private sealed class ScriptState
     {
         private readonly Step[] steps;
+        private readonly DateTimeOffset? completesAt;
         private int next;
 
         public ScriptState(Step[] steps) => this.steps = steps;
 
+        public ScriptState(string operationId, DateTimeOffset completesAt)
+        {
+            this.completesAt = completesAt;
+            steps = new[] { Status("Running"), Status("Succeeded") };
+
+            Step Status(string status) => new()
+            {
+                Body = new System.Text.Json.Nodes.JsonObject { ["name"] = operationId, ["status"] = status },
+            };
+        }
+
         public Step Next()
         {
+            if (completesAt is { } end)
+            {
+                return DateTimeOffset.UtcNow < end ? steps[0] : steps[1];
+            }
+
             var index = Interlocked.Increment(ref next) - 1;
             return steps[Math.Min(index, steps.Length - 1)];
         }

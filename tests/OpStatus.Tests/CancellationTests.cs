@@ -30,13 +30,7 @@ public sealed class CancellationTests : TestBase
             "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1]", Url, id);
         using (shell)
         {
-            var deadline = Stopwatch.StartNew();
-            while (RequestsFor(id).Count == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
-            {
-                Thread.Sleep(20);
-            }
-
-            Assert.NotEmpty(RequestsFor(id));
+            WaitForRequests(id, 1);
             Thread.Sleep(200);
             var stopping = Stopwatch.StartNew();
             shell.Stop();

@@ -166,8 +166,8 @@ public sealed class CredentialFailureTests : TestBase
     [Fact]
     public void When_no_credential_can_sign_in_one_terminating_error_says_how_to_sign_in()
     {
-        // 'localhost' is a scope no other test asks for, so the token cache is empty for it.
-        var endpoint = Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
+        // A scope no other test asks for, so no token is cached for it; no request gets as far as this host.
+        var endpoint = $"https://127.0.0.2:{Random.Shared.Next(1024, 65535)}/";
         Emulator.FailNextTokenRequests(1000, status: 400);
         try
         {

@@ -158,6 +158,28 @@ public sealed class ErrorTests : TestBase
     }
 
     [Fact]
+    public void A_service_that_never_answers_is_an_OperationTimeout_for_that_item_only()
+    {
+        var silent = NewId();
+        var other = NewId();
+        Emulator.Script(silent, new Step { Status = 200, Body = StatusBody("Running", silent), DelayMs = 60_000 });
+        Emulator.Script(other, Ok(StatusBody("Running", other)));
+
+        using var session = NewSession();
+        var result = session.Run(
+            "$args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus",
+            Url, NewSubscription(), new[] { silent, other });
+
+        Assert.Null(result.Terminating);
+        Assert.Equal(other, Prop(Assert.Single(result.Output), "Name"));
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("GetCacheOperationStatusCommandTimeout,OpStatus.Commands.GetCacheOperationStatusCommand", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.OperationTimeout, error.CategoryInfo.Category);
+        Assert.Contains("did not answer", error.Exception.Message);
+        Assert.Equal(5, RequestsFor(silent).Count);
+    }
+
+    [Fact]
     public void A_refused_connection_is_a_ConnectionError()
     {
         // A port that was just free: nothing listens there.

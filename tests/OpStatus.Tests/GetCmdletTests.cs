@@ -161,6 +161,20 @@ public sealed class GetCmdletTests : TestBase
     }
 
     [Fact]
+    public void Properties_that_are_not_an_object_are_kept_with_the_other_unknown_fields()
+    {
+        var id = NewId();
+        Emulator.Script(id, Ok(StatusBody("Running", id, ("properties", new JsonArray(1, 2)))));
+
+        using var session = NewSession();
+        var result = Cache(session, NewSubscription(), id);
+
+        AssertNoErrors(result);
+        Assert.Null(Prop(result.Output[0], "Properties"));
+        Assert.Equal(new object[] { 1L, 2L }, (object[])((IDictionary)Prop(result.Output[0], "AdditionalProperties")!)["properties"]!);
+    }
+
+    [Fact]
     public void Many_ids_piped_by_value_give_one_result_each_in_order()
     {
         var ids = Enumerable.Range(0, 5).Select(_ => NewId()).ToArray();

@@ -29,7 +29,7 @@ public sealed class ModuleTests
         Assert.Null(result.Terminating);
         var values = result.Output.Select(o => o.BaseObject.ToString()!).ToArray();
         Assert.Equal(
-            new[] { "Get-CacheOperationStatus", "Get-DevCenterOperationStatus", "Get-LogAnalyticsOperationStatus" },
+            new[] { "Get-CacheOperationStatus", "Get-DevCenterOperationStatus", "Get-LogAnalyticsOperationStatus", "Wait-OperationStatus" },
             values[0].Split(',').OrderBy(s => s, StringComparer.Ordinal).ToArray());
         Assert.Equal("0", values[1]);
         Assert.Equal(ManifestVersion(), values[2]);
@@ -43,7 +43,7 @@ public sealed class ModuleTests
         using var session = new PowerShellSession();
         var result = session.Run("Get-Command -Module OpStatus | ForEach-Object { '{0}={1}' -f $_.Name, ($_.OutputType.Name -join ',') }");
 
-        Assert.Equal(3, result.Output.Count);
+        Assert.Equal(4, result.Output.Count);
         Assert.All(result.Output, o => Assert.EndsWith("=OpStatus.OperationStatus", o.BaseObject.ToString()!));
     }
 

@@ -75,6 +75,8 @@ public sealed class ValidationTests : TestBase
     [InlineData("location", "west-us", "region")]
     [InlineData("location", "West  US", "region")]
     [InlineData("location", "westus/../x", "region")]
+    [InlineData("location", "westus\t", "region")]
+    [InlineData("location", " westus", "region")]
     [InlineData("operation", "op\nid", "control character")]
     [InlineData("operation", ".", "not valid")]
     [InlineData("apiVersion", "latest", "api-version")]

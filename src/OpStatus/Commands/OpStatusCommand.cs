@@ -37,8 +37,17 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
 
     public void Dispose()
     {
-        stopping.Dispose();
+        Dispose(true);
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what the command holds; PowerShell calls Dispose when the pipeline ends.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            stopping.Dispose();
+        }
     }
 
     /// <summary>The credential for this call: -AccessToken when given, else the shared default chain of the cloud.</summary>
@@ -141,34 +150,9 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
         _ => ErrorCategory.InvalidOperation,
     };
 
-    private static string SafeId(string code)
+    protected static string SafeId(string code)
     {
         var safe = Regex.Replace(code, "[^A-Za-z0-9_.-]", string.Empty);
         return safe.Length > 64 ? safe.Substring(0, 64) : safe;
-    }
-
-    /// <summary>Collects engine diagnostics from any thread; the pipeline thread writes them out.</summary>
-    private sealed class RelayLog : IOperationLog
-    {
-        private readonly ConcurrentQueue<(bool Verbose, string Text)> lines = new();
-
-        public void Verbose(string message) => lines.Enqueue((true, message));
-
-        public void Debug(string message) => lines.Enqueue((false, message));
-
-        public void Drain(Cmdlet cmdlet)
-        {
-            while (lines.TryDequeue(out var line))
-            {
-                if (line.Verbose)
-                {
-                    cmdlet.WriteVerbose(line.Text);
-                }
-                else
-                {
-                    cmdlet.WriteDebug(line.Text);
-                }
-            }
-        }
     }
 }

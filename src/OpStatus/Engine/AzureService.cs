@@ -27,6 +27,19 @@ public sealed class AzureService
         new[] { "2025-07-01", "2025-02-01", "2023-09-01", "2020-08-01" },
         fixedScope: null);
 
+    /// <summary>
+    /// Any Azure async-operation URL (Azure-AsyncOperation, Operation-Location or Location header), as
+    /// Wait-OperationStatus -Uri takes it. The URL carries its own api-version; its host decides the scope.
+    /// </summary>
+    public static readonly AzureService AsyncOperation = new(
+        "AsyncOperation",
+        string.Empty,
+        Array.Empty<string>(),
+        fixedScope: null)
+    {
+        AcceptsLocationContract = true,
+    };
+
     private readonly string? fixedScope;
 
     private AzureService(string name, string defaultApiVersion, IReadOnlyList<string> knownApiVersions, string? fixedScope)
@@ -36,6 +49,12 @@ public sealed class AzureService
         KnownApiVersions = knownApiVersions;
         this.fixedScope = fixedScope;
     }
+
+    /// <summary>
+    /// True when a response without a status field is read by the Location-header contract:
+    /// 202 means the operation still runs; 200, 201 or 204 mean it succeeded.
+    /// </summary>
+    public bool AcceptsLocationContract { get; private init; }
 
     /// <summary>Short name shown in output and messages: DevCenter, Cache, LogAnalytics.</summary>
     public string Name { get; }

@@ -58,6 +58,12 @@ public sealed class CredentialSpec
     internal HttpPipeline PipelineFor(string scope) =>
         pipelines.GetOrAdd(scope, s => OpStatusPipeline.Build(credential.Value, s));
 
+    /// <summary>
+    /// Drops the pipeline of a scope, and with it the token it cached, so that the next request fetches a fresh
+    /// token. Used once when a service refuses a token in the middle of a wait.
+    /// </summary>
+    internal void ResetPipeline(string scope) => pipelines.TryRemove(scope, out _);
+
     private sealed class StaticTokenCredential : TokenCredential
     {
         private readonly SecureString token;

@@ -92,7 +92,7 @@ public static class InputValidation
             return "The location is empty. Give an Azure region, for example 'westus' or 'West US'.";
         }
 
-        if (value!.Length > 64 || !RegionName.IsMatch(value.Trim()))
+        if (value!.Length > 64 || !RegionName.IsMatch(value))
         {
             return $"The location '{Printable(value)}' is not an Azure region name. Use a region such as 'westus' or 'West US': letters and digits, with single spaces in a display name.";
         }

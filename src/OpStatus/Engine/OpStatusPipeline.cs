@@ -22,6 +22,12 @@ internal static class OpStatusPipeline
     /// <summary>How many times a failed request is tried again.</summary>
     internal const int MaxRetries = 4;
 
+    /// <summary>
+    /// How long one try may take before it is abandoned and retried: 100 s, or OPSTATUS_NETWORK_TIMEOUT_MS when
+    /// set (read when the session's first pipeline is built).
+    /// </summary>
+    internal static TimeSpan NetworkTimeout { get; } = Milliseconds("OPSTATUS_NETWORK_TIMEOUT_MS", 100_000, 1, 600_000);
+
     public static HttpPipeline Build(TokenCredential credential, string scope)
     {
         var options = new OpStatusClientOptions();
@@ -29,7 +35,7 @@ internal static class OpStatusPipeline
         options.Retry.Mode = RetryMode.Exponential;
         options.Retry.Delay = RetryDelay();
         options.Retry.MaxDelay = TimeSpan.FromSeconds(60);
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(100);
+        options.Retry.NetworkTimeout = NetworkTimeout;
         options.Diagnostics.ApplicationId = "OpStatus";
         options.Diagnostics.IsDistributedTracingEnabled = false;
         options.Diagnostics.IsLoggingContentEnabled = false;
@@ -43,14 +49,16 @@ internal static class OpStatusPipeline
 
     /// <summary>
     /// The first retry delay, doubled on each further try: 800 ms, or OPSTATUS_RETRY_DELAY_MS when set
-    /// (read when the session's first pipeline is built). A Retry-After from the service takes precedence.
+    /// (read when the session's first pipeline is built). A longer Retry-After from the service wins.
     /// </summary>
-    private static TimeSpan RetryDelay()
+    private static TimeSpan RetryDelay() => Milliseconds("OPSTATUS_RETRY_DELAY_MS", 800, 0, 60_000);
+
+    private static TimeSpan Milliseconds(string variable, int fallback, int min, int max)
     {
-        var setting = Environment.GetEnvironmentVariable("OPSTATUS_RETRY_DELAY_MS");
-        return int.TryParse(setting, NumberStyles.Integer, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0 && milliseconds <= 60_000
+        var setting = Environment.GetEnvironmentVariable(variable);
+        return int.TryParse(setting, NumberStyles.Integer, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= min && milliseconds <= max
             ? TimeSpan.FromMilliseconds(milliseconds)
-            : TimeSpan.FromMilliseconds(800);
+            : TimeSpan.FromMilliseconds(fallback);
     }
 
     /// <summary>Options whose assembly names the User-Agent: azsdk-net-OpStatus/{version}.</summary>

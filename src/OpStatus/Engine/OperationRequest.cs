@@ -28,5 +28,8 @@ public sealed class OperationRequest
     /// <summary>The operation id as the user gave it.</summary>
     public string OperationId { get; }
 
+    /// <summary>The same request, made with another credential.</summary>
+    public OperationRequest WithCredential(CredentialSpec credential) => new(Service, Uri, Scope, credential, OperationId);
+
     public override string ToString() => $"{Service.Name} {Uri.AbsoluteUri}";
 }

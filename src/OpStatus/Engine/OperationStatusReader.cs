@@ -40,11 +40,11 @@ public static class OperationStatusReader
         {
             throw new OperationStatusException(FailureKind.Authentication, AuthenticationMessage(request, ex), request, ex);
         }
-        catch (OperationCanceledException ex)
+        catch (Exception ex) when (IsTimeout(ex))
         {
             throw new OperationStatusException(
                 FailureKind.Timeout,
-                $"The {request.Service.Name} service did not answer GET {request.Uri.AbsoluteUri} in time, after {OpStatusPipeline.MaxRetries + 1} tries. Check the network path to {request.Uri.Host} (proxy, firewall, DNS) and try again.",
+                $"The {request.Service.Name} service did not answer GET {request.Uri.AbsoluteUri} in time, after {OpStatusPipeline.MaxRetries + 1} tries of up to {OpStatusPipeline.NetworkTimeout.TotalSeconds:0.#} s each. Check the network path to {request.Uri.Host} (proxy, firewall, DNS) and try again.",
                 request,
                 ex);
         }
@@ -56,6 +56,15 @@ public static class OperationStatusReader
                 request,
                 ex);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever else the transport throws belongs to this item alone: report it, never end the pipeline.
+            throw new OperationStatusException(
+                FailureKind.Network,
+                $"The request to the {request.Service.Name} service at {request.Uri.GetLeftPart(UriPartial.Authority)} failed: {Innermost(ex).GetType().Name}: {Innermost(ex).Message}",
+                request,
+                ex);
+        }
 
         var response = message.Response;
         var status = new OperationStatus(request)
@@ -63,6 +72,7 @@ public static class OperationStatusReader
             RetrievedAt = DateTimeOffset.UtcNow,
             RequestId = Header(response, "x-ms-request-id"),
             CorrelationRequestId = Header(response, "x-ms-correlation-request-id"),
+            RetryAfter = RetryAfter(response),
         };
 
         var body = response.Content.ToMemory();
@@ -72,6 +82,11 @@ public static class OperationStatusReader
         }
 
         var problem = StatusParser.TryFill(status, body);
+        if (problem is not null && request.Service.AcceptsLocationContract && StatusParser.TryFillFromLocationContract(status, response.Status, body))
+        {
+            problem = null;
+        }
+
         if (problem is not null)
         {
             var contentType = Header(response, "Content-Type") ?? "no content type";
@@ -218,6 +233,16 @@ public static class OperationStatusReader
 
         return null;
     }
+
+    /// <summary>Tries that each ran out of time (the network timeout), with no cancellation asked for.</summary>
+    private static bool IsTimeout(Exception ex) => ex switch
+    {
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0
+            && aggregate.InnerExceptions.All(e => IsTimeout(e) || IsNetworkFailure(e))
+            && aggregate.InnerExceptions.Any(IsTimeout),
+        OperationCanceledException => true,
+        _ => false,
+    };
 
     /// <summary>
     /// A failure to talk to the service at all: refused or reset connections, cut bodies. After its last try

@@ -47,7 +47,7 @@ internal static class StatusParser
                     case "endtime": status.EndTime = AsDate(value); break;
                     case "percentcomplete": status.PercentComplete = AsDouble(value); break;
                     case "resourceid": status.ResourceId = AsString(value); break;
-                    case "properties":
+                    case "properties" when value.ValueKind == JsonValueKind.Object:
                         status.Properties = ToValue(value) as IDictionary<string, object?>;
                         break;
                     case "error": status.Error = ParseError(value); break;
@@ -59,6 +59,41 @@ internal static class StatusParser
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// Reads a response without a status field by the Location-header contract: 202 is InProgress; 200, 201
+    /// and 204 are Succeeded, with the body (the resource) as Properties. Returns false for anything else.
+    /// </summary>
+    public static bool TryFillFromLocationContract(OperationStatus status, int httpStatus, ReadOnlyMemory<byte> body)
+    {
+        if (httpStatus != 202 && httpStatus != 200 && httpStatus != 201 && httpStatus != 204)
+        {
+            return false;
+        }
+
+        IDictionary<string, object?>? resource = null;
+        if (body.Length > 0)
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(body);
+                resource = ToValue(document.RootElement) as IDictionary<string, object?>;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+
+            if (resource is null)
+            {
+                return false;
+            }
+        }
+
+        status.Status = httpStatus == 202 ? "InProgress" : "Succeeded";
+        status.Properties = resource;
+        return true;
     }
 
     /// <summary>

@@ -72,6 +72,9 @@ public sealed class OperationStatus
     /// <summary>The x-ms-correlation-request-id of the response, for support requests.</summary>
     public string? CorrelationRequestId { get; internal set; }
 
+    /// <summary>How long the service asked callers to wait before reading the status again (Retry-After), if it said.</summary>
+    public TimeSpan? RetryAfter { get; internal set; }
+
     /// <summary>When the status was read.</summary>
     public DateTimeOffset RetrievedAt { get; internal set; }
 

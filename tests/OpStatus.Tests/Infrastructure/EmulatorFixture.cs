@@ -52,6 +52,9 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
         // Retries back off in milliseconds here, so fault tests run fast; the default is 800 ms.
         Environment.SetEnvironmentVariable("OPSTATUS_RETRY_DELAY_MS", "20");
+
+        // A try that gets no answer is abandoned after 1.5 s here (100 s by default), so hang tests run fast.
+        Environment.SetEnvironmentVariable("OPSTATUS_NETWORK_TIMEOUT_MS", "1500");
     }
 
     public async Task DisposeAsync() => await Emulator.DisposeAsync();

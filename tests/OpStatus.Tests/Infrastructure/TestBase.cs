@@ -49,6 +49,18 @@ public abstract class TestBase
         Emulator.Requests.Where(r => r.RawTarget.Contains(marker, StringComparison.OrdinalIgnoreCase)
             || (r.OperationId?.Contains(marker, StringComparison.OrdinalIgnoreCase) ?? false)).ToArray();
 
+    /// <summary>Waits (at most 10 s) until the emulator has seen this many requests for a marker.</summary>
+    protected void WaitForRequests(string marker, int count)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (RequestsFor(marker).Count < count && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            Thread.Sleep(10);
+        }
+
+        Assert.True(RequestsFor(marker).Count >= count, $"the emulator saw {RequestsFor(marker).Count} requests for {marker}, not {count}");
+    }
+
     /// <summary>Reads a property of an output object as PowerShell sees it.</summary>
     protected static object? Prop(PSObject item, string name) => item.Properties[name]?.Value is var value && value is PSObject wrapped ? wrapped.BaseObject : value;
 

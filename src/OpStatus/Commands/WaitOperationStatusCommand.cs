@@ -1,0 +1,314 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Management.Automation;
+using System.Threading;
+using OpStatus.Engine;
+
+namespace OpStatus.Commands;
+
+/// <summary>
+/// Wait-OperationStatus: waits until operations end, all at the same time, and writes each final status as
+/// soon as its operation ends.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Wait, "OperationStatus", DefaultParameterSetName = InputObjectSet)]
+[OutputType(typeof(OperationStatus))]
+public sealed class WaitOperationStatusCommand : OpStatusCommand
+{
+    private const string InputObjectSet = "InputObject";
+    private const string UriSet = "Uri";
+    private const int ParentActivityId = 1;
+
+    private readonly BlockingCollection<WaitEvent> events = new();
+    private readonly RelayLog log = new();
+    private readonly Dictionary<int, string> activities = new();
+    private OperationWaiter? waiter;
+    private int added;
+    private int ended;
+    private bool anySatisfied;
+
+    /// <summary>Statuses read by Get-DevCenterOperationStatus, Get-CacheOperationStatus or Get-LogAnalyticsOperationStatus.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [AllowEmptyCollection]
+    public OperationStatus?[] InputObject { get; set; } = Array.Empty<OperationStatus?>();
+
+    /// <summary>Async-operation URLs, as returned in the Azure-AsyncOperation, Operation-Location or Location header.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = UriSet)]
+    [Alias("AsyncOperationUri", "OperationLocation")]
+    public Uri[] Uri { get; set; } = Array.Empty<Uri>();
+
+    /// <summary>Another cloud's Resource Manager endpoint, whose host may receive tokens (with -Uri).</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    public Uri? ResourceManagerEndpoint { get; set; }
+
+    /// <summary>A Dev Center endpoint whose host may receive Dev Center tokens (with -Uri).</summary>
+    [Parameter(ParameterSetName = UriSet)]
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>Seconds to wait in all before giving up on the operations still running; -1 (the default) waits as long as it takes.</summary>
+    [Parameter]
+    [ValidateRange(-1, int.MaxValue)]
+    public int Timeout { get; set; } = -1;
+
+    /// <summary>Seconds between polls when the service sends no Retry-After; without it, 1, 1, 1, 2, 4, 8, 16, then every 30 s.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int PollingInterval { get; set; }
+
+    /// <summary>Return as soon as the first operation ends.</summary>
+    [Parameter]
+    public SwitchParameter Any { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        if (ParameterSetName == UriSet)
+        {
+            foreach (var (value, name) in new[] { (ResourceManagerEndpoint, nameof(ResourceManagerEndpoint)), (Endpoint, nameof(Endpoint)) })
+            {
+                // Every URL of the command is judged against these hosts: a bad one leaves nothing to do.
+                if (value is not null && InputValidation.CheckEndpoint(value, "-" + name) is { } problem)
+                {
+                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + "Invalid" + name, ErrorCategory.InvalidArgument, value));
+                }
+            }
+        }
+
+        var options = new WaitOptions
+        {
+            Timeout = Timeout >= 0 ? TimeSpan.FromSeconds(Timeout) : null,
+            PollingInterval = MyInvocation.BoundParameters.ContainsKey(nameof(PollingInterval)) ? TimeSpan.FromSeconds(PollingInterval) : null,
+        };
+        waiter = new OperationWaiter(options, log, events.Add, StopToken);
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (anySatisfied)
+        {
+            return;
+        }
+
+        if (ParameterSetName == InputObjectSet)
+        {
+            foreach (var status in InputObject)
+            {
+                if (status is null)
+                {
+                    continue;
+                }
+
+                var index = added++;
+                var request = AccessToken is null ? status.Request : status.Request.WithCredential(ResolveCredential(AzureCloud.Public));
+                if (status.IsTerminal)
+                {
+                    Handle(new WaitFinished(index, request, status));
+                }
+                else
+                {
+                    StartProgress(index, request);
+                    waiter!.Add(index, request, status);
+                }
+            }
+        }
+        else
+        {
+            foreach (var uri in Uri)
+            {
+                var problem = AsyncOperationUri.Resolve(uri, ResourceManagerEndpoint, Endpoint, out var cloud, out var scope);
+                if (problem is not null)
+                {
+                    WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + "UntrustedUri", ErrorCategory.InvalidArgument, uri));
+                    continue;
+                }
+
+                var request = new OperationRequest(AzureService.AsyncOperation, uri!, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri!));
+                var index = added++;
+                StartProgress(index, request);
+                waiter!.Add(index, request, null);
+            }
+        }
+
+        Pump(block: false);
+    }
+
+    protected override void EndProcessing()
+    {
+        Pump(block: true);
+        WriteProgress(new ProgressRecord(ParentActivityId, Activity(), "Done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    protected override void StopProcessing()
+    {
+        base.StopProcessing();
+        waiter?.Cancel();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            // Ends every loop before anything they use is released: no background work outlives the command.
+            waiter?.Dispose();
+            events.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Handles what the loops reported; with block, until every operation has ended.</summary>
+    private void Pump(bool block)
+    {
+        while (!anySatisfied)
+        {
+            log.Drain(this);
+            WaitEvent? next;
+            if (!block)
+            {
+                if (!events.TryTake(out next))
+                {
+                    return;
+                }
+            }
+            else
+            {
+                if (waiter!.Running == 0 && events.Count == 0)
+                {
+                    log.Drain(this);
+                    return;
+                }
+
+                try
+                {
+                    if (!events.TryTake(out next, 100, StopToken))
+                    {
+                        continue;
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new PipelineStoppedException();
+                }
+            }
+
+            Handle(next);
+        }
+    }
+
+    private void Handle(WaitEvent e)
+    {
+        switch (e)
+        {
+            case WaitPolled polled:
+                WriteVerbose($"{Describe(e)}: {polled.Status.Status}{Percent(polled.Status)}; next poll in {Seconds(polled.NextPoll)}.");
+                UpdateProgress(e.Index, polled.Status);
+                break;
+            case WaitPollFailed failed:
+                WriteVerbose($"{Describe(e)}: the poll failed ({failed.Error.Message}); trying again in {Seconds(failed.NextPoll)}.");
+                break;
+            case WaitFinished finished:
+                Ended(e.Index);
+                WriteObject(finished.Status);
+                WriteFailure(finished.Status);
+                if (Any)
+                {
+                    anySatisfied = true;
+                    waiter?.Cancel();
+                    foreach (var index in new List<int>(activities.Keys))
+                    {
+                        Ended(index);
+                    }
+                }
+
+                break;
+            case WaitAbandoned abandoned when abandoned.Error.Kind == FailureKind.Authentication:
+                // No token can be had: no operation can be read, so one error ends the command.
+                waiter?.Cancel();
+                ThrowTerminatingError(ToErrorRecord(abandoned.Error));
+                break;
+            case WaitAbandoned abandoned:
+                Ended(e.Index);
+                WriteError(ToErrorRecord(abandoned.Error));
+                break;
+            case WaitTimedOut timedOut:
+                Ended(e.Index);
+                var last = timedOut.LastStatus?.Status ?? "not read yet";
+                WriteError(new ErrorRecord(
+                    new TimeoutException($"{Describe(e)} did not end within {Timeout} s; its last status was {last}. Wait again with a longer -Timeout, or read it later with the same command."),
+                    ErrorIdPrefix + "Timeout",
+                    ErrorCategory.OperationTimeout,
+                    (object?)timedOut.LastStatus ?? e.Request.Uri));
+                break;
+        }
+    }
+
+    /// <summary>A Failed or Canceled operation: a non-terminating error with the server's code, message and request id.</summary>
+    private void WriteFailure(OperationStatus status)
+    {
+        var canceled = status.Status is { } s && (s.Equals("Canceled", StringComparison.OrdinalIgnoreCase) || s.Equals("Cancelled", StringComparison.OrdinalIgnoreCase));
+        var failed = status.Status is { } f && f.Equals("Failed", StringComparison.OrdinalIgnoreCase);
+        if (!canceled && !failed)
+        {
+            return;
+        }
+
+        var reason = status.Error is { } error ? $": {error}" : ".";
+        var ids = string.IsNullOrEmpty(status.RequestId) ? string.Empty : $" Request id: {status.RequestId}.";
+        var message = $"The {status.Service} operation '{InputValidation.Printable(status.Name ?? status.OperationId)}' {(canceled ? "was canceled" : "failed")}{reason}{ids}";
+        var code = status.Error?.Code is { Length: > 0 } c ? "." + SafeId(c) : string.Empty;
+        WriteError(new ErrorRecord(
+            new OperationFailedException(message, status),
+            ErrorIdPrefix + (canceled ? "OperationCanceled" : "OperationFailed") + code,
+            canceled ? ErrorCategory.OperationStopped : ErrorCategory.InvalidResult,
+            status));
+    }
+
+    private string Activity() => added == 1 ? "Waiting for 1 operation" : $"Waiting for {added} operations";
+
+    private static string Describe(WaitEvent e) => e.Request.Service == AzureService.AsyncOperation
+        ? $"Operation '{InputValidation.Printable(e.Request.OperationId)}'"
+        : $"{e.Request.Service.Name} operation '{InputValidation.Printable(e.Request.OperationId)}'";
+
+    private static string Percent(OperationStatus status) =>
+        status.PercentComplete is { } p ? string.Format(CultureInfo.InvariantCulture, " ({0:0.#}%)", p) : string.Empty;
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds >= 1
+        ? string.Format(CultureInfo.InvariantCulture, "{0:0.#} s", span.TotalSeconds)
+        : string.Format(CultureInfo.InvariantCulture, "{0:0} ms", span.TotalMilliseconds);
+
+    private void StartProgress(int index, OperationRequest request)
+    {
+        activities[index] = $"{request.Service.Name} operation {request.OperationId}";
+        WriteProgress(new ProgressRecord(ParentActivityId, Activity(), $"{ended} of {added} done") { PercentComplete = Math.Min(100, 100 * ended / Math.Max(1, added)) });
+        WriteProgress(new ProgressRecord(index + 2, activities[index], "Waiting") { ParentActivityId = ParentActivityId });
+    }
+
+    private void UpdateProgress(int index, OperationStatus status)
+    {
+        if (!activities.TryGetValue(index, out var activity))
+        {
+            return;
+        }
+
+        var elapsed = waiter?.Elapsed ?? TimeSpan.Zero;
+        var record = new ProgressRecord(index + 2, activity, $"{status.Status}{Percent(status)}, waited {elapsed:hh\\:mm\\:ss}") { ParentActivityId = ParentActivityId };
+        if (status.PercentComplete is { } percent)
+        {
+            record.PercentComplete = (int)Math.Max(0, Math.Min(100, percent));
+        }
+
+        WriteProgress(record);
+    }
+
+    private void Ended(int index)
+    {
+        ended++;
+        if (activities.TryGetValue(index, out var activity))
+        {
+            WriteProgress(new ProgressRecord(index + 2, activity, "Done") { ParentActivityId = ParentActivityId, RecordType = ProgressRecordType.Completed });
+            activities.Remove(index);
+        }
+
+        WriteProgress(new ProgressRecord(ParentActivityId, Activity(), $"{ended} of {added} done") { PercentComplete = Math.Min(100, 100 * ended / Math.Max(1, added)) });
+    }
+}

@@ -1,0 +1,82 @@
+using System;
+
+namespace OpStatus.Engine;
+
+/// <summary>
+/// Decides whether a token may be sent to an async-operation URL, and for which scope: only to the Resource
+/// Manager host of a known cloud, to the -ResourceManagerEndpoint given, or to a Dev Center endpoint.
+/// </summary>
+public static class AsyncOperationUri
+{
+    private const string DevCenterHostSuffix = ".devcenter.azure.com";
+
+    /// <summary>
+    /// Returns null and the cloud and scope to use when the URL may be polled; otherwise a sentence that says
+    /// why not and what to do.
+    /// </summary>
+    public static string? Resolve(Uri? uri, Uri? resourceManagerEndpoint, Uri? devCenterEndpoint, out AzureCloud cloud, out string scope)
+    {
+        cloud = AzureCloud.Public;
+        scope = string.Empty;
+        if (uri is null || !uri.IsAbsoluteUri)
+        {
+            return $"-Uri '{InputValidation.Printable(uri?.OriginalString ?? string.Empty)}' is not an absolute URL. Give the whole URL from the Azure-AsyncOperation, Operation-Location or Location header.";
+        }
+
+        if (!string.Equals(uri.Scheme, "https", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"-Uri '{InputValidation.Printable(InputValidation.Display(uri))}' does not use https. Access tokens are only sent over https.";
+        }
+
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return "-Uri contains a user name or password before the host. Remove the part before '@'.";
+        }
+
+        if (!string.IsNullOrEmpty(uri.Fragment))
+        {
+            return $"-Uri '{InputValidation.Printable(InputValidation.Display(uri))}' has a fragment ('#...'). Give the URL as the service returned it.";
+        }
+
+        foreach (var name in AzureCloud.KnownNames)
+        {
+            var known = AzureCloud.FindByName(name)!;
+            if (SameAuthority(uri, known.ResourceManagerEndpoint))
+            {
+                cloud = known;
+                scope = known.ResourceManagerScope;
+                return null;
+            }
+        }
+
+        if (resourceManagerEndpoint is not null && SameAuthority(uri, resourceManagerEndpoint))
+        {
+            cloud = AzureCloud.Custom(resourceManagerEndpoint);
+            scope = cloud.ResourceManagerScope;
+            return null;
+        }
+
+        if (uri.Host.EndsWith(DevCenterHostSuffix, StringComparison.OrdinalIgnoreCase)
+            || (devCenterEndpoint is not null && SameAuthority(uri, devCenterEndpoint)))
+        {
+            scope = AzureService.DevCenter.ScopeIn(AzureCloud.Public);
+            return null;
+        }
+
+        return $"The host '{InputValidation.Printable(uri.Authority)}' of -Uri is not the Resource Manager of a known cloud nor a Dev Center endpoint, so no token is sent to it. "
+            + "For another cloud's Resource Manager give -ResourceManagerEndpoint with that host; for a Dev Center endpoint give -Endpoint.";
+    }
+
+    /// <summary>The operation id of an async-operation URL: its last path segment, unescaped.</summary>
+    public static string OperationIdOf(Uri uri)
+    {
+        var path = uri.AbsolutePath.TrimEnd('/');
+        var last = path.Substring(path.LastIndexOf('/') + 1);
+        return Uri.UnescapeDataString(last);
+    }
+
+    private static bool SameAuthority(Uri a, Uri b) =>
+        string.Equals(a.Scheme, b.Scheme, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase)
+        && a.Port == b.Port;
+}

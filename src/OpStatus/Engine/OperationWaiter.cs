@@ -1,0 +1,239 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace OpStatus.Engine;
+
+/// <summary>How Wait-OperationStatus waits.</summary>
+public sealed class WaitOptions
+{
+    /// <summary>
+    /// The default polling schedule when the service sends no Retry-After: fast at first, so a short operation
+    /// is seen done within a second or two, then backing off to every 30 seconds.
+    /// </summary>
+    public static IReadOnlyList<TimeSpan> DefaultSchedule { get; } = new[]
+    {
+        TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2),
+        TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(16), TimeSpan.FromSeconds(30),
+    };
+
+    /// <summary>How long to wait in all, from the start; null to wait as long as it takes.</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>A fixed interval between polls when the service sends no Retry-After; null for the default schedule.</summary>
+    public TimeSpan? PollingInterval { get; set; }
+
+    /// <summary>At most this many status requests in flight at once, across all operations.</summary>
+    public int MaxConcurrentRequests { get; set; } = 32;
+
+    /// <summary>Failed polls in a row (each already retried by the pipeline) after which an operation is given up.</summary>
+    public int MaxConsecutiveFailures { get; set; } = 10;
+
+    /// <summary>The longest Retry-After honoured; a longer one is shortened to this.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The shortest interval between two polls of one operation, whatever Retry-After says (0, a past date).</summary>
+    public TimeSpan MinInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The delay before poll number <paramref name="poll"/> (0 is the first poll after a read).</summary>
+    public TimeSpan Interval(int poll, TimeSpan? retryAfter)
+    {
+        if (retryAfter is { } asked)
+        {
+            return asked > MaxRetryAfter ? MaxRetryAfter : asked < MinInterval ? MinInterval : asked;
+        }
+
+        if (PollingInterval is { } fixedInterval)
+        {
+            return fixedInterval;
+        }
+
+        var schedule = DefaultSchedule;
+        return schedule[Math.Min(poll, schedule.Count - 1)];
+    }
+}
+
+/// <summary>
+/// Waits on many operations at the same time: one small loop per operation, at most one request in flight
+/// per operation and a bounded number overall, each reporting what happens through a sink that any thread
+/// may call. Cancelling stops every loop at once, in a request or in a delay.
+/// </summary>
+public sealed class OperationWaiter : IDisposable
+{
+    private readonly WaitOptions options;
+    private readonly IOperationLog? log;
+    private readonly Action<WaitEvent> sink;
+    private readonly CancellationTokenSource cancellation;
+    private readonly SemaphoreSlim gate;
+    private readonly List<Task> loops = new();
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private int running;
+
+    public OperationWaiter(WaitOptions options, IOperationLog? log, Action<WaitEvent> sink, CancellationToken cancellationToken)
+    {
+        this.options = options;
+        this.log = log;
+        this.sink = sink;
+        cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        gate = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentRequests));
+    }
+
+    /// <summary>How many operations are still being waited on.</summary>
+    public int Running => Volatile.Read(ref running);
+
+    /// <summary>How long the wait has lasted.</summary>
+    public TimeSpan Elapsed => clock.Elapsed;
+
+    /// <summary>
+    /// Starts waiting on one operation. With a status already read, the first poll waits one interval;
+    /// without one, it polls at once.
+    /// </summary>
+    public void Add(int index, OperationRequest request, OperationStatus? initial)
+    {
+        Interlocked.Increment(ref running);
+        var loop = Task.Run(() => WaitOneAsync(index, request, initial));
+        lock (loops)
+        {
+            loops.Add(loop);
+        }
+    }
+
+    /// <summary>Stops every loop; they end promptly without reporting anything more.</summary>
+    public void Cancel() => cancellation.Cancel();
+
+    public void Dispose()
+    {
+        cancellation.Cancel();
+        Task[] all;
+        lock (loops)
+        {
+            all = loops.ToArray();
+        }
+
+        try
+        {
+            // Loops end at the next await once cancelled; leave no background work behind.
+            Task.WaitAll(all, TimeSpan.FromSeconds(10));
+        }
+        catch (AggregateException)
+        {
+        }
+
+        cancellation.Dispose();
+        gate.Dispose();
+    }
+
+    private async Task WaitOneAsync(int index, OperationRequest request, OperationStatus? last)
+    {
+        var token = cancellation.Token;
+        try
+        {
+            var poll = 0;
+            var failures = 0;
+            var refreshedToken = false;
+            var delay = last is null ? TimeSpan.Zero : options.Interval(poll++, last.RetryAfter);
+            while (true)
+            {
+                if (!await SleepAsync(delay, token).ConfigureAwait(false))
+                {
+                    Report(new WaitTimedOut(index, request, last, clock.Elapsed));
+                    return;
+                }
+
+                OperationStatus status;
+                await gate.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    status = await OperationStatusReader.ReadAsync(request, log, token).ConfigureAwait(false);
+                }
+                catch (OperationStatusException ex) when (ex.Kind == FailureKind.Http && ex.StatusCode == 401 && !refreshedToken)
+                {
+                    // A refused token in the middle of a long wait: one fresh token, one more try.
+                    refreshedToken = true;
+                    request.Credential.ResetPipeline(request.Scope);
+                    delay = TimeSpan.Zero;
+                    continue;
+                }
+                catch (OperationStatusException ex) when (IsPassing(ex) && ++failures < options.MaxConsecutiveFailures)
+                {
+                    delay = options.Interval(poll++, ex.RetryAfter);
+                    Report(new WaitPollFailed(index, request, ex, delay));
+                    continue;
+                }
+                catch (OperationStatusException ex)
+                {
+                    Report(new WaitAbandoned(index, request, ex, last));
+                    return;
+                }
+                finally
+                {
+                    gate.Release();
+                }
+
+                failures = 0;
+                refreshedToken = false;
+                last = status;
+                if (status.IsTerminal)
+                {
+                    Report(new WaitFinished(index, request, status));
+                    return;
+                }
+
+                delay = options.Interval(poll++, status.RetryAfter);
+                Report(new WaitPolled(index, request, status, delay));
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped or -Any satisfied: nothing more to say.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref running);
+        }
+    }
+
+    /// <summary>Waits for the delay, or until the timeout; false when the timeout came first.</summary>
+    private async Task<bool> SleepAsync(TimeSpan delay, CancellationToken token)
+    {
+        if (options.Timeout is { } timeout)
+        {
+            var left = timeout - clock.Elapsed;
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            if (delay >= left)
+            {
+                await Task.Delay(left, token).ConfigureAwait(false);
+                return false;
+            }
+        }
+
+        if (delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, token).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Failures that may pass if we ask again later: throttling, outages, the network, a garbled answer.</summary>
+    private static bool IsPassing(OperationStatusException ex) => ex.Kind switch
+    {
+        FailureKind.Network or FailureKind.Timeout or FailureKind.InvalidResponse => true,
+        FailureKind.Http => ex.StatusCode is 408 or 429 or >= 500,
+        _ => false,
+    };
+
+    private void Report(WaitEvent e)
+    {
+        if (!cancellation.IsCancellationRequested)
+        {
+            sink(e);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using System;
+
+namespace OpStatus.Engine;
+
+/// <summary>Something that happened to one waited operation; the cmdlet turns each into output, errors or progress.</summary>
+public abstract class WaitEvent
+{
+    protected WaitEvent(int index, OperationRequest request)
+    {
+        Index = index;
+        Request = request;
+    }
+
+    /// <summary>The operation's number in the order it was given, from 0.</summary>
+    public int Index { get; }
+
+    public OperationRequest Request { get; }
+}
+
+/// <summary>A poll found the operation still running.</summary>
+public sealed class WaitPolled : WaitEvent
+{
+    public WaitPolled(int index, OperationRequest request, OperationStatus status, TimeSpan nextPoll)
+        : base(index, request)
+    {
+        Status = status;
+        NextPoll = nextPoll;
+    }
+
+    public OperationStatus Status { get; }
+
+    public TimeSpan NextPoll { get; }
+}
+
+/// <summary>A poll failed in a way that may pass (throttling, an outage, the network); the wait goes on.</summary>
+public sealed class WaitPollFailed : WaitEvent
+{
+    public WaitPollFailed(int index, OperationRequest request, OperationStatusException error, TimeSpan nextPoll)
+        : base(index, request)
+    {
+        Error = error;
+        NextPoll = nextPoll;
+    }
+
+    public OperationStatusException Error { get; }
+
+    public TimeSpan NextPoll { get; }
+}
+
+/// <summary>The operation reached Succeeded, Failed or Canceled.</summary>
+public sealed class WaitFinished : WaitEvent
+{
+    public WaitFinished(int index, OperationRequest request, OperationStatus status)
+        : base(index, request)
+    {
+        Status = status;
+    }
+
+    public OperationStatus Status { get; }
+}
+
+/// <summary>The operation can no longer be followed (not found, access refused, too many failures).</summary>
+public sealed class WaitAbandoned : WaitEvent
+{
+    public WaitAbandoned(int index, OperationRequest request, OperationStatusException error, OperationStatus? lastStatus)
+        : base(index, request)
+    {
+        Error = error;
+        LastStatus = lastStatus;
+    }
+
+    public OperationStatusException Error { get; }
+
+    public OperationStatus? LastStatus { get; }
+}
+
+/// <summary>The timeout passed before the operation ended.</summary>
+public sealed class WaitTimedOut : WaitEvent
+{
+    public WaitTimedOut(int index, OperationRequest request, OperationStatus? lastStatus, TimeSpan waited)
+        : base(index, request)
+    {
+        LastStatus = lastStatus;
+        Waited = waited;
+    }
+
+    public OperationStatus? LastStatus { get; }
+
+    public TimeSpan Waited { get; }
+}
