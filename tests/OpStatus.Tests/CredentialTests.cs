@@ -9,6 +9,10 @@ namespace OpStatus.Tests;
 [Collection(EmulatorCollection.Name)]
 public sealed class CredentialTests : TestBase
 {
+    /// <summary>The engine's cloud table, reached through its assembly: it lives in the module's private load context.</summary>
+    private const string EngineType =
+        "$cloud = ([System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'OpStatus.Engine' }).GetType('OpStatus.Engine.AzureCloud'); ";
+
     public CredentialTests(EmulatorFixture fixture)
         : base(fixture)
     {
@@ -137,7 +141,7 @@ public sealed class CredentialTests : TestBase
     public void Each_cloud_has_its_endpoint_audience_and_authority(string name, string endpoint, string scope, string authority)
     {
         using var session = NewSession();
-        var result = session.Run("$c = [OpStatus.Engine.AzureCloud]::FindByName($args[0]); [string]$c.ResourceManagerEndpoint; $c.ResourceManagerScope; [string]$c.AuthorityHost", name.ToLowerInvariant());
+        var result = session.Run(EngineType + "$c = $cloud::FindByName($args[0]); [string]$c.ResourceManagerEndpoint; $c.ResourceManagerScope; [string]$c.AuthorityHost", name.ToLowerInvariant());
 
         AssertNoErrors(result);
         Assert.Equal(new[] { endpoint, scope, authority }, result.Output.Select(o => o.BaseObject.ToString()).ToArray());
@@ -147,7 +151,7 @@ public sealed class CredentialTests : TestBase
     public void A_custom_Resource_Manager_endpoint_is_its_own_audience()
     {
         using var session = NewSession();
-        var result = session.Run("[OpStatus.Engine.AzureCloud]::Custom([uri]'https://management.local.azurestack.external/').ResourceManagerScope; [OpStatus.Engine.AzureCloud]::Custom([uri]'https://MANAGEMENT.azure.com').Name");
+        var result = session.Run(EngineType + "$cloud::Custom([uri]'https://management.local.azurestack.external/').ResourceManagerScope; $cloud::Custom([uri]'https://MANAGEMENT.azure.com').Name");
 
         AssertNoErrors(result);
         Assert.Equal(new[] { "https://management.local.azurestack.external/.default", "AzureCloud" }, result.Output.Select(o => o.BaseObject.ToString()).ToArray());

@@ -139,6 +139,27 @@ public sealed class GetCmdletTests : TestBase
             check.Output.Select(o => o.BaseObject).ToArray());
     }
 
+    [Fact]
+    public void An_error_displays_as_a_list_with_its_details()
+    {
+        var id = NewId();
+        var error = new JsonObject
+        {
+            ["code"] = "DeploymentFailed",
+            ["message"] = "At least one resource failed.",
+            ["details"] = new JsonArray(new JsonObject { ["code"] = "QuotaExceeded", ["message"] = "Not enough cores." }),
+        };
+        Emulator.Script(id, Ok(StatusBody("Failed", id, ("error", error))));
+
+        using var session = NewSession();
+        var result = session.Run("(Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1]).Error | Out-Default", Url, id);
+
+        AssertNoErrors(result);
+        var text = System.Text.RegularExpressions.Regex.Replace(result.HostText, "\u001b\\[[0-9;]*m", string.Empty);
+        Assert.Matches(@"Code\s+: DeploymentFailed", text);
+        Assert.Matches(@"Details\s+: QuotaExceeded: Not enough cores\.", text);
+    }
+
     [Theory]
     [InlineData("Deleting", false)]
     [InlineData("Accepted", false)]

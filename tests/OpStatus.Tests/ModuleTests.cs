@@ -63,8 +63,10 @@ public sealed class ModuleTests
                 continue;
             }
 
-            var local = Path.Combine(ModuleFolder, name + ".dll");
-            if (!File.Exists(local))
+            var local = new[] { ModuleFolder, Path.Combine(ModuleFolder, "dependencies") }
+                .Select(folder => Path.Combine(folder, name + ".dll"))
+                .FirstOrDefault(File.Exists) ?? string.Empty;
+            if (local.Length == 0)
             {
                 if (!File.Exists(Path.Combine(framework, name + ".dll")))
                 {
@@ -87,10 +89,13 @@ public sealed class ModuleTests
         // Azure.Identity's credentials live in Azure.Core since 1.53; Azure.Identity.dll forwards to it.
         Assert.Contains("Azure.Core", seen);
         Assert.Contains("Microsoft.Identity.Client", seen);
-        foreach (var file in new[] { "OpStatus.dll", "OpStatus.psd1", "OpStatus.Format.ps1xml", "Azure.Core.dll", "Azure.Identity.dll", "System.Text.Json.dll" })
+        foreach (var file in new[] { "OpStatus.dll", "OpStatus.Model.dll", "OpStatus.psd1", "OpStatus.Format.ps1xml", "dependencies/OpStatus.Engine.dll", "dependencies/Azure.Core.dll", "dependencies/Azure.Identity.dll", "dependencies/System.Text.Json.dll" })
         {
             Assert.True(File.Exists(Path.Combine(ModuleFolder, file)), file + " is missing from " + ModuleFolder);
         }
+
+        // Only the cmdlets and the output types sit beside the manifest; every dependency is kept apart.
+        Assert.Equal(new[] { "OpStatus.Model.dll", "OpStatus.dll" }, Directory.GetFiles(ModuleFolder, "*.dll").Select(Path.GetFileName).OrderBy(f => f, StringComparer.Ordinal).ToArray());
 
         Assert.False(File.Exists(Path.Combine(ModuleFolder, "System.Management.Automation.dll")), "the PowerShell reference assembly must not ship");
     }
@@ -98,9 +103,8 @@ public sealed class ModuleTests
     [Fact]
     public void The_engine_does_not_use_PowerShell_types()
     {
-        var source = Path.Combine(EmulatorFixture.RepoRoot, "src", "OpStatus");
-        var offenders = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains(Path.DirectorySeparatorChar + "Commands" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        var offenders = new[] { "OpStatus.Engine", "OpStatus.Model" }
+            .SelectMany(project => Directory.EnumerateFiles(Path.Combine(EmulatorFixture.RepoRoot, "src", project), "*.cs", SearchOption.AllDirectories))
             .Where(f => !f.Contains(Path.DirectorySeparatorChar + "obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             .Where(f => File.ReadAllText(f).Contains("System.Management.Automation", StringComparison.Ordinal))
             .ToArray();

@@ -17,6 +17,7 @@ public sealed class GetCacheOperationStatusCommand : ResourceManagerCommand
 
     /// <summary>The api-version of the Microsoft.Cache operationsStatus call.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ApiVersionCompleter))]
     public string? ApiVersion { get; set; }
 
     protected override AzureService Service => AzureService.Cache;

@@ -26,6 +26,7 @@ public sealed class GetDevCenterOperationStatusCommand : OpStatusCommand
 
     /// <summary>The api-version of the Dev Center data plane.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ApiVersionCompleter))]
     public string? ApiVersion { get; set; }
 
     protected override void ProcessRecord()
@@ -41,6 +42,6 @@ public sealed class GetDevCenterOperationStatusCommand : OpStatusCommand
 
         var uri = AzureService.DevCenterStatusUri(Endpoint!, ProjectName, OperationId, apiVersion);
         var credential = ResolveCredential(AzureCloud.Public);
-        ReadAndWrite(new OperationRequest(AzureService.DevCenter, uri, AzureService.DevCenter.ScopeIn(AzureCloud.Public), credential, OperationId));
+        ReadAndWrite(new OperationRequest(AzureService.DevCenter, AzureCloud.Public, uri, AzureService.DevCenter.ScopeIn(AzureCloud.Public), credential, OperationId));
     }
 }

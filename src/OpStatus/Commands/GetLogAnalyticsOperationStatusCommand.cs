@@ -18,6 +18,7 @@ public sealed class GetLogAnalyticsOperationStatusCommand : ResourceManagerComma
 
     /// <summary>The api-version of the Microsoft.OperationalInsights operationStatuses call.</summary>
     [Parameter]
+    [ArgumentCompleter(typeof(ApiVersionCompleter))]
     public string? ApiVersion { get; set; }
 
     protected override AzureService Service => AzureService.LogAnalytics;

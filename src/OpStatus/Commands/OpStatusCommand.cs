@@ -27,6 +27,20 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     [SecureStringTransformation]
     public SecureString? AccessToken { get; set; }
 
+    /// <summary>Sign in with a managed identity only, as Connect-AzAccount -Identity (with -ClientId for a user-assigned one).</summary>
+    [Parameter]
+    public SwitchParameter Identity { get; set; }
+
+    /// <summary>The client id of a user-assigned managed identity.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ClientId { get; set; }
+
+    /// <summary>The Microsoft Entra tenant to sign in to: its id or a domain name.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TenantId { get; set; }
+
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
     protected CancellationToken StopToken => stopping.Token;
 
@@ -50,15 +64,56 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>The credential for this call: -AccessToken when given, else the shared default chain of the cloud.</summary>
-    protected CredentialSpec ResolveCredential(AzureCloud cloud)
+    /// <summary>True when any sign-in parameter was given.</summary>
+    protected bool SignInGiven => AccessToken is not null || Identity.IsPresent || ClientId is not null || TenantId is not null;
+
+    /// <summary>
+    /// Checks the sign-in parameters once, before any item: they are the same for every item, so a bad one
+    /// ends the command.
+    /// </summary>
+    protected override void BeginProcessing()
     {
-        if (AccessToken is null)
+        string? problem = null;
+        var id = "SignInConflict";
+        if (AccessToken is not null && (Identity.IsPresent || ClientId is not null || TenantId is not null))
         {
-            return CredentialSpec.Default(cloud.AuthorityHost);
+            problem = "-AccessToken already carries a signed-in identity: give it alone, or leave it out and sign in with -Identity, -ClientId or -TenantId.";
+        }
+        else if (InputValidation.CheckClientId(ClientId) is { } badClient)
+        {
+            (problem, id) = (badClient, "InvalidClientId");
+        }
+        else if (InputValidation.CheckTenantId(TenantId) is { } badTenant)
+        {
+            (problem, id) = (badTenant, "InvalidTenantId");
         }
 
-        return accessTokenCredential ??= CredentialSpec.FromAccessToken(AccessToken);
+        if (problem is not null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + id, ErrorCategory.InvalidArgument, null));
+        }
+
+        if (Identity.IsPresent && TenantId is not null)
+        {
+            WriteWarning("-TenantId has no effect with -Identity: a managed identity signs in to the tenant it belongs to.");
+        }
+    }
+
+    /// <summary>
+    /// The credential for this call, from the sign-in parameters: -AccessToken; -Identity (with -ClientId);
+    /// or the default chain of the cloud (with -TenantId and -ClientId). Equal parameters share one
+    /// credential and its tokens for the whole session.
+    /// </summary>
+    protected CredentialSpec ResolveCredential(AzureCloud cloud)
+    {
+        if (AccessToken is not null)
+        {
+            return accessTokenCredential ??= CredentialSpec.FromAccessToken(AccessToken);
+        }
+
+        return Identity.IsPresent
+            ? CredentialSpec.ManagedIdentity(cloud.AuthorityHost, ClientId)
+            : CredentialSpec.Default(cloud.AuthorityHost, TenantId, ClientId);
     }
 
     /// <summary>

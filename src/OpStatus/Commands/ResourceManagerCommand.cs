@@ -18,6 +18,7 @@ public abstract class ResourceManagerCommand : OpStatusCommand
 
     /// <summary>The Azure region of the operation, as a name ('westus') or a display name ('West US').</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(LocationCompleter))]
     public string Location { get; set; } = string.Empty;
 
     /// <summary>The Azure cloud: AzureCloud (the default), AzureUSGovernment or AzureChinaCloud.</summary>
@@ -61,6 +62,6 @@ public abstract class ResourceManagerCommand : OpStatusCommand
             ? AzureCloud.Custom(ResourceManagerEndpoint!)
             : AzureCloud.FindByName(Environment) ?? AzureCloud.Public;
         var uri = StatusUri(cloud, SubscriptionId, InputValidation.NormalizeLocation(Location), operationId, apiVersion);
-        ReadAndWrite(new OperationRequest(Service, uri, Service.ScopeIn(cloud), ResolveCredential(cloud), operationId));
+        ReadAndWrite(new OperationRequest(Service, cloud, uri, Service.ScopeIn(cloud), ResolveCredential(cloud), operationId));
     }
 }

@@ -62,6 +62,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 
     protected override void BeginProcessing()
     {
+        base.BeginProcessing();
         if (ParameterSetName == UriSet)
         {
             foreach (var (value, name) in new[] { (ResourceManagerEndpoint, nameof(ResourceManagerEndpoint)), (Endpoint, nameof(Endpoint)) })
@@ -99,7 +100,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 }
 
                 var index = added++;
-                var request = AccessToken is null ? status.Request : status.Request.WithCredential(ResolveCredential(AzureCloud.Public));
+                var request = SignInGiven ? OperationRequest.Of(status).WithCredential(ResolveCredential(OperationRequest.Of(status).Cloud)) : OperationRequest.Of(status);
                 if (status.IsTerminal)
                 {
                     Handle(new WaitFinished(index, request, status));
@@ -122,7 +123,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                     continue;
                 }
 
-                var request = new OperationRequest(AzureService.AsyncOperation, uri!, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri!));
+                var request = new OperationRequest(AzureService.AsyncOperation, cloud, uri!, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri!));
                 var index = added++;
                 StartProgress(index, request);
                 waiter!.Add(index, request, null);

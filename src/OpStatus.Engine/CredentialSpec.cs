@@ -36,15 +36,71 @@ public sealed class CredentialSpec
 
     /// <summary>
     /// The default Azure.Identity chain (environment, workload identity, managed identity, Visual Studio,
-    /// Azure CLI, Azure PowerShell, Azure Developer CLI) signing in at the given authority.
+    /// Azure CLI, Azure PowerShell, Azure Developer CLI) signing in at the given authority. It honours
+    /// AZURE_TOKEN_CREDENTIALS and the AZURE_* variables; a change to them gives a new credential.
     /// </summary>
-    public static CredentialSpec Default(Uri authorityHost) =>
-        Shared.GetOrAdd("default|" + authorityHost.AbsoluteUri, _ => new CredentialSpec(
+    /// <param name="authorityHost">The cloud's sign-in authority.</param>
+    /// <param name="tenantId">The tenant to sign in to, or null for the credential's own.</param>
+    /// <param name="managedIdentityClientId">The client id of a user-assigned managed identity, or null.</param>
+    public static CredentialSpec Default(Uri authorityHost, string? tenantId = null, string? managedIdentityClientId = null) =>
+        Shared.GetOrAdd($"default|{authorityHost.AbsoluteUri}|{tenantId}|{managedIdentityClientId}|{EnvironmentFingerprint()}", _ => new CredentialSpec(
             "the default Azure credential chain",
-            () => new DefaultAzureCredential(new DefaultAzureCredentialOptions { AuthorityHost = authorityHost }))
+            () =>
+            {
+                var options = new DefaultAzureCredentialOptions { AuthorityHost = authorityHost };
+                if (tenantId is not null)
+                {
+                    options.TenantId = tenantId;
+                }
+
+                if (managedIdentityClientId is not null)
+                {
+                    options.ManagedIdentityClientId = managedIdentityClientId;
+                }
+
+                return new DefaultAzureCredential(options);
+            })
         {
             IsDefaultChain = true,
         });
+
+    /// <summary>
+    /// A managed identity only, as Connect-AzAccount -Identity: system-assigned, or user-assigned by client id.
+    /// In Azure Automation it reads IDENTITY_ENDPOINT and IDENTITY_HEADER.
+    /// </summary>
+    public static CredentialSpec ManagedIdentity(Uri authorityHost, string? clientId = null) =>
+        Shared.GetOrAdd($"identity|{authorityHost.AbsoluteUri}|{clientId}|{EnvironmentFingerprint()}", _ => new CredentialSpec(
+            clientId is null ? "the system-assigned managed identity" : $"the user-assigned managed identity with client id {clientId}",
+            () => new ManagedIdentityCredential(new ManagedIdentityCredentialOptions(
+                clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
+            {
+                AuthorityHost = authorityHost,
+            })));
+
+    /// <summary>
+    /// A digest of the environment variables credentials read when they are made, so that a session whose
+    /// variables change (a runbook that sets AZURE_TOKEN_CREDENTIALS, say) gets a new credential. Values
+    /// are hashed, never kept.
+    /// </summary>
+    private static string EnvironmentFingerprint()
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var name in FingerprintVariables)
+        {
+            text.Append(name).Append('=').Append(Environment.GetEnvironmentVariable(name)).Append('\n');
+        }
+
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        var hash = sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(text.ToString()));
+        return BitConverter.ToString(hash, 0, 12).Replace("-", string.Empty);
+    }
+
+    private static readonly string[] FingerprintVariables =
+    {
+        "AZURE_TOKEN_CREDENTIALS", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
+        "AZURE_CLIENT_CERTIFICATE_PASSWORD", "AZURE_FEDERATED_TOKEN_FILE", "AZURE_AUTHORITY_HOST", "AZURE_USERNAME",
+        "IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT", "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT",
+    };
 
     /// <summary>A token the caller already has. It is read from the SecureString only when a request needs it.</summary>
     public static CredentialSpec FromAccessToken(SecureString token)

@@ -19,6 +19,9 @@ internal static class OpStatusPipeline
     /// <summary>The key under which a request carries its IOperationLog.</summary>
     internal const string LogProperty = "OpStatus.Log";
 
+    /// <summary>"OpStatus/{module version}", first in every User-Agent.</summary>
+    internal static readonly string ProductName = "OpStatus/" + typeof(OpStatusPipeline).Assembly.GetName().Version!.ToString(3);
+
     /// <summary>How many times a failed request is tried again.</summary>
     internal const int MaxRetries = 4;
 
@@ -36,7 +39,7 @@ internal static class OpStatusPipeline
         options.Retry.Delay = RetryDelay();
         options.Retry.MaxDelay = TimeSpan.FromSeconds(60);
         options.Retry.NetworkTimeout = NetworkTimeout;
-        options.Diagnostics.ApplicationId = "OpStatus";
+        options.Diagnostics.ApplicationId = ProductName;
         options.Diagnostics.IsDistributedTracingEnabled = false;
         options.Diagnostics.IsLoggingContentEnabled = false;
 

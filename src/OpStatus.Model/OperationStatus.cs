@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using OpStatus.Engine;
 
 namespace OpStatus;
 
@@ -15,12 +14,12 @@ public sealed class OperationStatus
         "Succeeded", "Failed", "Canceled", "Cancelled",
     };
 
-    internal OperationStatus(OperationRequest request)
+    internal OperationStatus(string service, string operationId, Uri uri, object source)
     {
-        Request = request;
-        Service = request.Service.Name;
-        OperationId = request.OperationId;
-        Uri = request.Uri;
+        Service = service;
+        OperationId = operationId;
+        Uri = uri;
+        Source = source;
     }
 
     /// <summary>The service that was asked: DevCenter, Cache or LogAnalytics.</summary>
@@ -78,8 +77,8 @@ public sealed class OperationStatus
     /// <summary>When the status was read.</summary>
     public DateTimeOffset RetrievedAt { get; internal set; }
 
-    /// <summary>How the status was read, so that it can be read again the same way.</summary>
-    internal OperationRequest Request { get; }
+    /// <summary>How the status was read (the engine's request), so that it can be read again the same way.</summary>
+    internal object Source { get; }
 
     public override string ToString() => $"{Name ?? OperationId}: {Status}";
 }

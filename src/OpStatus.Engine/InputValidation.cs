@@ -13,6 +13,7 @@ public static class InputValidation
 
     private static readonly Regex DevCenterProjectName = new("^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$", RegexOptions.CultureInvariant);
     private static readonly Regex DevCenterOperationId = new("^[a-zA-Z0-9]{8}-([a-zA-Z0-9]{4}-){3}[a-zA-Z0-9]{12}$", RegexOptions.CultureInvariant);
+    private static readonly Regex TenantDomain = new("^(?=.{4,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z]{2,63}$", RegexOptions.CultureInvariant);
     private static readonly Regex RegionName = new("^[a-zA-Z0-9]+( [a-zA-Z0-9]+)*$", RegexOptions.CultureInvariant);
 
     /// <summary>Dev Center project name: 3 to 63 characters, a letter or digit first, then letters, digits, '-', '_' or '.'.</summary>
@@ -99,6 +100,18 @@ public static class InputValidation
 
         return null;
     }
+
+    /// <summary>A client id: a GUID.</summary>
+    public static string? CheckClientId(string? value) =>
+        value is null || Guid.TryParseExact(value, "D", out _)
+            ? null
+            : $"-ClientId '{Printable(value)}' is not a client id. Give the client (application) id of the user-assigned managed identity, a GUID such as '00000000-0000-0000-0000-000000000000'; find it with 'Get-AzUserAssignedIdentity' or on the identity's page in the Azure portal.";
+
+    /// <summary>A tenant: a GUID or a domain name such as contoso.onmicrosoft.com.</summary>
+    public static string? CheckTenantId(string? value) =>
+        value is null || Guid.TryParseExact(value, "D", out _) || TenantDomain.IsMatch(value)
+            ? null
+            : $"-TenantId '{Printable(value)}' is not a tenant. Give the tenant id (a GUID) or one of its domain names, such as 'contoso.onmicrosoft.com'.";
 
     /// <summary>Turns 'West US' into 'westus', the form Resource Manager uses in paths.</summary>
     public static string NormalizeLocation(string value) => value.Replace(" ", string.Empty).ToLowerInvariant();

@@ -67,7 +67,7 @@ public static class OperationStatusReader
         }
 
         var response = message.Response;
-        var status = new OperationStatus(request)
+        var status = new OperationStatus(request.Service.Name, request.OperationId, request.Uri, request)
         {
             RetrievedAt = DateTimeOffset.UtcNow,
             RequestId = Header(response, "x-ms-request-id"),

@@ -8,9 +8,10 @@ namespace OpStatus.Engine;
 /// </summary>
 public sealed class OperationRequest
 {
-    public OperationRequest(AzureService service, Uri uri, string scope, CredentialSpec credential, string operationId)
+    public OperationRequest(AzureService service, AzureCloud cloud, Uri uri, string scope, CredentialSpec credential, string operationId)
     {
         Service = service;
+        Cloud = cloud;
         Uri = uri;
         Scope = scope;
         Credential = credential;
@@ -18,6 +19,9 @@ public sealed class OperationRequest
     }
 
     public AzureService Service { get; }
+
+    /// <summary>The cloud whose authority signs in for this request.</summary>
+    public AzureCloud Cloud { get; }
 
     public Uri Uri { get; }
 
@@ -28,8 +32,11 @@ public sealed class OperationRequest
     /// <summary>The operation id as the user gave it.</summary>
     public string OperationId { get; }
 
+    /// <summary>The request a status was read with, to read it again the same way.</summary>
+    public static OperationRequest Of(OperationStatus status) => (OperationRequest)status.Source;
+
     /// <summary>The same request, made with another credential.</summary>
-    public OperationRequest WithCredential(CredentialSpec credential) => new(Service, Uri, Scope, credential, OperationId);
+    public OperationRequest WithCredential(CredentialSpec credential) => new(Service, Cloud, Uri, Scope, credential, OperationId);
 
     public override string ToString() => $"{Service.Name} {Uri.AbsoluteUri}";
 }
