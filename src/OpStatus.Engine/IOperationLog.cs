@@ -6,6 +6,12 @@ namespace OpStatus.Engine;
 /// </summary>
 public interface IOperationLog
 {
+    /// <summary>False when nobody will read Verbose lines: they are then not even formatted.</summary>
+    bool VerboseEnabled { get; }
+
+    /// <summary>False when nobody will read Debug lines: they are then not even formatted.</summary>
+    bool DebugEnabled { get; }
+
     /// <summary>One line per request attempt: method, URL, status, elapsed time.</summary>
     void Verbose(string message);
 

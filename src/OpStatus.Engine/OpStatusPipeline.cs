@@ -92,7 +92,7 @@ internal static class OpStatusPipeline
 
         private static async ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
         {
-            if (!message.TryGetProperty(LogProperty, out var value) || value is not IOperationLog log)
+            if (!message.TryGetProperty(LogProperty, out var value) || value is not IOperationLog { VerboseEnabled: true } and not IOperationLog { DebugEnabled: true })
             {
                 if (async)
                 {
@@ -106,8 +106,13 @@ internal static class OpStatusPipeline
                 return;
             }
 
+            var log = (IOperationLog)value;
             var request = message.Request;
-            log.Debug($"{request.Method} {request.Uri}{Environment.NewLine}{Headers(request.Headers)}");
+            if (log.DebugEnabled)
+            {
+                log.Debug($"{request.Method} {request.Uri}{Environment.NewLine}{Headers(request.Headers)}");
+            }
+
             var stopwatch = Stopwatch.StartNew();
             try
             {
@@ -122,14 +127,25 @@ internal static class OpStatusPipeline
             }
             catch (Exception ex)
             {
-                log.Verbose($"{request.Method} {request.Uri} failed after {Elapsed(stopwatch)}: {ex.GetType().Name}");
+                if (log.VerboseEnabled)
+                {
+                    log.Verbose($"{request.Method} {request.Uri} failed after {Elapsed(stopwatch)}: {ex.GetType().Name}");
+                }
+
                 throw;
             }
 
             var response = message.Response;
-            var requestId = response.Headers.TryGetValue("x-ms-request-id", out var id) ? $", x-ms-request-id {id}" : string.Empty;
-            log.Verbose($"{request.Method} {request.Uri} -> {response.Status} {response.ReasonPhrase} in {Elapsed(stopwatch)}{requestId}");
-            log.Debug($"Response {response.Status} {response.ReasonPhrase}{Environment.NewLine}{Headers(response.Headers)}");
+            if (log.VerboseEnabled)
+            {
+                var requestId = response.Headers.TryGetValue("x-ms-request-id", out var id) ? $", x-ms-request-id {id}" : string.Empty;
+                log.Verbose($"{request.Method} {request.Uri} -> {response.Status} {response.ReasonPhrase} in {Elapsed(stopwatch)}{requestId}");
+            }
+
+            if (log.DebugEnabled)
+            {
+                log.Debug($"Response {response.Status} {response.ReasonPhrase}{Environment.NewLine}{Headers(response.Headers)}");
+            }
         }
 
         private static string Elapsed(Stopwatch stopwatch) =>

@@ -53,6 +53,12 @@ public sealed class AzureEmulator : IAsyncDisposable
     /// <summary>How long managed-identity tokens live.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>Whether requests are logged; benchmarks of memory turn it off so the log does not count.</summary>
+    public bool RecordRequests { get; set; } = true;
+
+    /// <summary>How long the managed-identity endpoint takes to answer.</summary>
+    public TimeSpan TokenDelay { get; set; } = TimeSpan.Zero;
+
     /// <summary>Every token the emulator has issued, so tests can look for them where they must not be.</summary>
     public IReadOnlyCollection<string> IssuedTokens => tokens.Keys.ToArray();
 
@@ -228,20 +234,23 @@ public sealed class AzureEmulator : IAsyncDisposable
             step = Error(404, "OperationNotFound", $"The operation '{operationId}' was not found.");
         }
 
-        requests.Enqueue(new SeenRequest
+        if (RecordRequests)
         {
-            Method = context.Request.Method,
-            RawTarget = rawTarget,
-            Service = service,
-            OperationId = operationId,
-            ApiVersion = apiVersion,
-            Authorized = tokenProblem is null,
-            HadAuthorizationHeader = authorization is not null,
-            UserAgent = context.Request.Headers.UserAgent.FirstOrDefault(),
-            ClientRequestId = context.Request.Headers["x-ms-client-request-id"].FirstOrDefault(),
-            Time = DateTimeOffset.UtcNow,
-            ResponseStatus = step.Fault is null ? step.Status : 0,
-        });
+            requests.Enqueue(new SeenRequest
+            {
+                Method = context.Request.Method,
+                RawTarget = rawTarget,
+                Service = service,
+                OperationId = operationId,
+                ApiVersion = apiVersion,
+                Authorized = tokenProblem is null,
+                HadAuthorizationHeader = authorization is not null,
+                UserAgent = context.Request.Headers.UserAgent.FirstOrDefault(),
+                ClientRequestId = context.Request.Headers["x-ms-client-request-id"].FirstOrDefault(),
+                Time = DateTimeOffset.UtcNow,
+                ResponseStatus = step.Fault is null ? step.Status : 0,
+            });
+        }
 
         await WriteStepAsync(context, step, service == "DevCenter").ConfigureAwait(false);
     }
@@ -330,6 +339,18 @@ public sealed class AzureEmulator : IAsyncDisposable
 
     private async Task ServeTokenAsync(HttpContext context)
     {
+        if (TokenDelay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(TokenDelay, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
         var resource = context.Request.Query["resource"].FirstOrDefault() ?? string.Empty;
         var clientId = context.Request.Query["client_id"].FirstOrDefault();
         var headerOk = context.Request.Headers["X-IDENTITY-HEADER"].FirstOrDefault() == IdentityHeader;

@@ -16,6 +16,7 @@ public sealed class CancellationTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "Fault")]
     [InlineData("request")]
     [InlineData("backoff")]
     public void Stop_ends_the_command_without_waiting_for_the_service(string where)

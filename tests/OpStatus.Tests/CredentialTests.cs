@@ -73,6 +73,7 @@ public sealed class CredentialTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "Secrets")]
     [InlineData("plain")]
     [InlineData("secure")]
     [InlineData("azAccessToken")]
@@ -101,6 +102,7 @@ public sealed class CredentialTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Secrets")]
     public void A_refused_AccessToken_is_an_AuthenticationError_that_does_not_repeat_the_token()
     {
         var id = NewId();
@@ -120,6 +122,7 @@ public sealed class CredentialTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Secrets")]
     public void A_token_for_the_wrong_audience_is_refused_by_the_service()
     {
         var id = NewId();
@@ -168,6 +171,7 @@ public sealed class CredentialFailureTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void When_no_credential_can_sign_in_one_terminating_error_says_how_to_sign_in()
     {
         // A scope no other test asks for, so no token is cached for it; no request gets as far as this host.

@@ -27,6 +27,7 @@ public sealed class DiagnosticsTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Secrets")]
     public void Debug_shows_headers_with_Authorization_redacted()
     {
         var id = NewId();
@@ -62,6 +63,7 @@ public sealed class DiagnosticsTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Secrets")]
     public void No_token_reaches_any_stream_in_a_mixed_session()
     {
         var good = NewId();

@@ -15,6 +15,7 @@ public sealed class ErrorTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void Not_found_is_ObjectNotFound_with_the_server_code_and_request_id_and_the_next_item_goes_on()
     {
         var missing = NewId();
@@ -41,6 +42,7 @@ public sealed class ErrorTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "Fault")]
     [InlineData(400, "InvalidApiVersionParameter", ErrorCategory.InvalidArgument, false)]
     [InlineData(403, "AuthorizationFailed", ErrorCategory.PermissionDenied, false)]
     [InlineData(409, "Conflict", ErrorCategory.ResourceBusy, false)]
@@ -88,6 +90,7 @@ public sealed class ErrorTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void Throttling_and_outages_are_retried_with_Retry_After_then_succeed()
     {
         var id = NewId();
@@ -110,6 +113,7 @@ public sealed class ErrorTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "Fault")]
     [InlineData("<html><body>Proxy error</body></html>", "text/html", "not valid JSON")]
     [InlineData("", null, "empty")]
     [InlineData("{\"status\": \"Runn", null, "not valid JSON")]
@@ -134,6 +138,7 @@ public sealed class ErrorTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "Fault")]
     [InlineData("reset")]
     [InlineData("truncate")]
     public void Network_faults_are_retried_then_reported_as_ConnectionError(string fault)
@@ -158,6 +163,7 @@ public sealed class ErrorTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void A_service_that_never_answers_is_an_OperationTimeout_for_that_item_only()
     {
         var silent = NewId();
@@ -180,6 +186,7 @@ public sealed class ErrorTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void A_refused_connection_is_a_ConnectionError()
     {
         // A port that was just free: nothing listens there.

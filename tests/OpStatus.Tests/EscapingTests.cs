@@ -13,6 +13,7 @@ public sealed class EscapingTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "HostileInput")]
     [InlineData("../x")]
     [InlineData("../../../subscriptions/other")]
     [InlineData("a?b=c")]
@@ -45,6 +46,7 @@ public sealed class EscapingTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "HostileInput")]
     [InlineData("../../x")]
     [InlineData("sub/providers")]
     [InlineData("sub?x")]

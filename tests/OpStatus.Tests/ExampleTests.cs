@@ -37,6 +37,7 @@ public sealed class ExampleTests : TestBase
         using var session = NewSession();
         var table = session.Run(
             """
+            $VerbosePreference = $DebugPreference = 'SilentlyContinue'
             $url, $dc, $cache, $log = $args
             & {
                 Get-DevCenterOperationStatus -Endpoint $url -ProjectName myProject -OperationId $dc

@@ -152,7 +152,7 @@ public sealed class GetCmdletTests : TestBase
         Emulator.Script(id, Ok(StatusBody("Failed", id, ("error", error))));
 
         using var session = NewSession();
-        var result = session.Run("(Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1]).Error | Out-Default", Url, id);
+        var result = session.Run("$VerbosePreference = $DebugPreference = 'SilentlyContinue'; (Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1]).Error | Out-Default", Url, id);
 
         AssertNoErrors(result);
         var text = System.Text.RegularExpressions.Regex.Replace(result.HostText, "\u001b\\[[0-9;]*m", string.Empty);
@@ -281,7 +281,7 @@ public sealed class GetCmdletTests : TestBase
         Emulator.Script(id, Ok(StatusBody("Running", id, ("startTime", "2024-01-24T21:14:58Z"), ("percentComplete", 40))));
 
         using var session = NewSession();
-        var result = session.Run("Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName myProject -OperationId $args[1] | Out-Default", Url, id);
+        var result = session.Run("$VerbosePreference = $DebugPreference = 'SilentlyContinue'; Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName myProject -OperationId $args[1] | Out-Default", Url, id);
 
         AssertNoErrors(result);
         var plain = System.Text.RegularExpressions.Regex.Replace(result.HostText, "\u001b\\[[0-9;]*m", string.Empty);

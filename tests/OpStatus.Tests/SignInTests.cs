@@ -75,6 +75,7 @@ public sealed class SignInTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "HostileInput")]
     [InlineData("-ClientId not-a-guid", "InvalidClientId", "client id")]
     [InlineData("-TenantId 'contoso tenant'", "InvalidTenantId", "tenant")]
     [InlineData("-TenantId a", "InvalidTenantId", "tenant")]

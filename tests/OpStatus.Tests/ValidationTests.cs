@@ -16,6 +16,7 @@ public sealed class ValidationTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "HostileInput")]
     [InlineData("ab")]
     [InlineData("-abc")]
     [InlineData(".abc")]
@@ -35,6 +36,7 @@ public sealed class ValidationTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "HostileInput")]
     [InlineData("{fa067167-e49d-41bd-8dd8-de719b9de3b3}")]
     [InlineData("fa067167e49d41bd8dd8de719b9de3b3")]
     [InlineData("fa067167-e49d-41bd-8dd8-de719b9de3b")]
@@ -53,6 +55,7 @@ public sealed class ValidationTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "HostileInput")]
     [InlineData("http://127.0.0.1:1/", "https")]
     [InlineData("https://user:secret@127.0.0.1:1/", "user name or password")]
     [InlineData("https://127.0.0.1:1/?x=1", "query string")]
@@ -69,6 +72,7 @@ public sealed class ValidationTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "HostileInput")]
     [InlineData("subscription", " sub", "white space")]
     [InlineData("subscription", "sub\u0001x", "control character")]
     [InlineData("subscription", "..", "not valid")]
@@ -106,6 +110,7 @@ public sealed class ValidationTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "HostileInput")]
     [InlineData("http://127.0.0.1:1/", "https")]
     [InlineData("https://127.0.0.1:1/?api-version=1", "query string")]
     [InlineData("https://me:pw@127.0.0.1:1/", "user name or password")]
@@ -118,6 +123,7 @@ public sealed class ValidationTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "HostileInput")]
     public void An_unknown_environment_is_refused_by_the_parameter_binder()
     {
         using var session = NewSession();
@@ -130,6 +136,7 @@ public sealed class ValidationTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "HostileInput")]
     public void One_bad_item_in_a_pipeline_does_not_lose_the_others()
     {
         var good1 = NewId();
@@ -150,6 +157,7 @@ public sealed class ValidationTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "HostileInput")]
     public void Null_and_empty_ids_in_a_pipeline_are_refused_by_the_binder_and_the_rest_go_on()
     {
         var good = NewId();

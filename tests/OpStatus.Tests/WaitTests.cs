@@ -143,6 +143,7 @@ public sealed class WaitTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void A_Retry_After_of_zero_does_not_make_the_wait_spin()
     {
         var id = NewId();
@@ -264,6 +265,7 @@ public sealed class WaitTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void Throttling_and_outages_in_the_middle_of_a_wait_do_not_end_it()
     {
         var id = NewId();
@@ -287,6 +289,7 @@ public sealed class WaitTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void An_operation_that_disappears_ends_with_an_error_and_the_others_go_on()
     {
         var vanishing = NewId();
@@ -358,6 +361,7 @@ public sealed class WaitTests : TestBase
     }
 
     [Theory]
+    [Trait("Reliability", "HostileInput")]
     [InlineData("https://management.example.com/subscriptions/s1/providers/Microsoft.Cache/locations/westus/operationsStatus/{0}?api-version=2024-10-01")]
     [InlineData("https://localhost:{1}/subscriptions/s1/providers/Microsoft.Cache/locations/westus/operationsStatus/{0}?api-version=2024-10-01")]
     [InlineData("http://127.0.0.1:{1}/subscriptions/s1/providers/Microsoft.Cache/locations/westus/operationsStatus/{0}")]
@@ -381,6 +385,7 @@ public sealed class WaitTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void Stop_during_a_backoff_returns_quickly_and_leaves_nothing_running()
     {
         var id = NewId();
@@ -415,6 +420,7 @@ public sealed class WaitTokenTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void A_wait_outlives_tokens_that_expire_every_second()
     {
         // '[::1]' is a token scope of its own, so this test's short-lived tokens touch no other test.
@@ -456,6 +462,7 @@ public sealed class WaitRevocationTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void A_claims_challenge_in_the_middle_of_a_wait_is_answered_with_a_fresh_token()
     {
         var endpoint = Url.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
@@ -496,6 +503,7 @@ public sealed class WaitCredentialFailureTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void One_terminating_AuthenticationError_for_all_operations()
     {
         var endpoint = $"https://127.0.0.2:{Random.Shared.Next(1024, 65535)}/";
@@ -529,6 +537,7 @@ public sealed class WaitRefusedTokenTests : TestBase
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
     public void A_token_refused_for_good_ends_that_operation_after_one_more_try()
     {
         var id = NewId();

@@ -159,10 +159,22 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     /// </summary>
     protected T Run<T>(Func<IOperationLog, Task<T>> work)
     {
-        var log = new RelayLog();
-        var task = Task.Run(() => work(log));
-        while (!((IAsyncResult)task).AsyncWaitHandle.WaitOne(50))
+        var log = NewLog();
+
+        // Started on the pipeline thread: it runs until its first await, then on the thread pool. No hop to
+        // start it, and Task.Wait spins briefly before it blocks, so a fast answer costs no thread switch.
+        var task = work(log);
+        while (!task.IsCompleted)
         {
+            try
+            {
+                task.Wait(50);
+            }
+            catch (AggregateException)
+            {
+                // Faulted or cancelled: GetResult below throws the exception itself.
+            }
+
             log.Drain(this);
         }
 
@@ -175,6 +187,31 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
+    }
+
+    /// <summary>A log that formats only what this command's Verbose and Debug preferences will show.</summary>
+    private protected RelayLog NewLog() => new(Wants("Verbose", "VerbosePreference"), Wants("Debug", "DebugPreference"));
+
+    /// <summary>Whether a stream is shown: its common parameter when given, else its preference variable.</summary>
+    private bool Wants(string parameter, string preferenceVariable)
+    {
+        if (MyInvocation.BoundParameters.TryGetValue(parameter, out var bound))
+        {
+            return bound is SwitchParameter { IsPresent: true } || bound is true;
+        }
+
+        var preference = GetVariableValue(preferenceVariable);
+        if (preference is PSObject wrapped)
+        {
+            preference = wrapped.BaseObject;
+        }
+
+        return preference switch
+        {
+            ActionPreference action => action is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore),
+            string text => !(text.Equals("SilentlyContinue", StringComparison.OrdinalIgnoreCase) || text.Equals("Ignore", StringComparison.OrdinalIgnoreCase)),
+            _ => false,
+        };
     }
 
     /// <summary>An ErrorRecord for a failed read: a category that fits, an id that names the server's code, the operation id as target.</summary>

@@ -9,6 +9,16 @@ internal sealed class RelayLog : IOperationLog
 {
     private readonly ConcurrentQueue<(bool Verbose, string Text)> lines = new();
 
+    public RelayLog(bool verboseEnabled, bool debugEnabled)
+    {
+        VerboseEnabled = verboseEnabled;
+        DebugEnabled = debugEnabled;
+    }
+
+    public bool VerboseEnabled { get; }
+
+    public bool DebugEnabled { get; }
+
     public void Verbose(string message) => lines.Enqueue((true, message));
 
     public void Debug(string message) => lines.Enqueue((false, message));

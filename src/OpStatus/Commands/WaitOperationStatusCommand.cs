@@ -21,7 +21,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     private const int ParentActivityId = 1;
 
     private readonly BlockingCollection<WaitEvent> events = new();
-    private readonly RelayLog log = new();
+    private RelayLog log = null!;
     private readonly Dictionary<int, string> activities = new();
     private OperationWaiter? waiter;
     private int added;
@@ -30,8 +30,8 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 
     /// <summary>Statuses read by Get-DevCenterOperationStatus, Get-CacheOperationStatus or Get-LogAnalyticsOperationStatus.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-    [AllowEmptyCollection]
-    public OperationStatus?[] InputObject { get; set; } = Array.Empty<OperationStatus?>();
+    [ValidateNotNull]
+    public OperationStatus[] InputObject { get; set; } = Array.Empty<OperationStatus>();
 
     /// <summary>Async-operation URLs, as returned in the Azure-AsyncOperation, Operation-Location or Location header.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = UriSet)]
@@ -75,6 +75,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             }
         }
 
+        log = NewLog();
         var options = new WaitOptions
         {
             Timeout = Timeout >= 0 ? TimeSpan.FromSeconds(Timeout) : null,
@@ -94,11 +95,6 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         {
             foreach (var status in InputObject)
             {
-                if (status is null)
-                {
-                    continue;
-                }
-
                 var index = added++;
                 var request = SignInGiven ? OperationRequest.Of(status).WithCredential(ResolveCredential(OperationRequest.Of(status).Cloud)) : OperationRequest.Of(status);
                 if (status.IsTerminal)
@@ -108,6 +104,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 else
                 {
                     StartProgress(index, request);
+                    UpdateProgress(index, status);
                     waiter!.Add(index, request, status);
                 }
             }

@@ -16,7 +16,14 @@ public sealed class EmulatorFixture : IAsyncLifetime
         "MSI_ENDPOINT", "MSI_SECRET", "IMDS_ENDPOINT", "IDENTITY_SERVER_THUMBPRINT",
     };
 
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<Exception> UnobservedExceptions = new();
+
+    static EmulatorFixture() => TaskScheduler.UnobservedTaskException += (_, e) => UnobservedExceptions.Enqueue(e.Exception);
+
     public AzureEmulator Emulator { get; private set; } = null!;
+
+    /// <summary>Task exceptions nobody observed, in this whole run.</summary>
+    public static IReadOnlyCollection<Exception> Unobserved => UnobservedExceptions;
 
     /// <summary>The repository root: the folder that holds OpStatus.psd1.</summary>
     public static string RepoRoot { get; } = FindRepoRoot();

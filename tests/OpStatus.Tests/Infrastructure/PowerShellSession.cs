@@ -8,6 +8,9 @@ namespace OpStatus.Tests.Infrastructure;
 /// <summary>What one script produced on every stream.</summary>
 public sealed class ScriptResult
 {
+    /// <summary>What AllText reads: every stream a user or a log can see, and every exception text.</summary>
+    public static readonly string[] StreamsChecked = { "Output", "Error", "Warning", "Verbose", "Debug", "Information", "Progress", "Host", "Exceptions" };
+
     public required Collection<PSObject> Output { get; init; }
 
     public required IReadOnlyList<ErrorRecord> Errors { get; init; }
@@ -85,6 +88,8 @@ public sealed class ScriptResult
 /// </summary>
 public sealed class PowerShellSession : IDisposable
 {
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> CapturedTexts = new();
+
     private readonly Runspace runspace;
     private readonly CapturingHost host = new();
 
@@ -100,7 +105,13 @@ public sealed class PowerShellSession : IDisposable
                 throw new InvalidOperationException("Import-Module failed: " + (import.Terminating?.Message ?? import.Errors[0].ToString()));
             }
         }
+
+        // Every session shows Verbose and Debug, so the suite-wide secret check sees the most it can.
+        Run("$VerbosePreference = 'Continue'; $DebugPreference = 'Continue'");
     }
+
+    /// <summary>Everything every session of this run displayed or wrote, for the suite-wide secret check.</summary>
+    public static IReadOnlyCollection<string> Captured => CapturedTexts;
 
     /// <summary>Runs a script with positional arguments ($args[0], ...) and named variables.</summary>
     public ScriptResult Run(string script, params object?[] args) => Run(script, null, args);
@@ -136,7 +147,7 @@ public sealed class PowerShellSession : IDisposable
             terminating = ex;
         }
 
-        return new ScriptResult
+        var result = new ScriptResult
         {
             Output = output,
             Errors = shell.Streams.Error.ToArray(),
@@ -148,6 +159,8 @@ public sealed class PowerShellSession : IDisposable
             Terminating = terminating,
             HostText = host.Text,
         };
+        CapturedTexts.Enqueue(result.AllText());
+        return result;
     }
 
     /// <summary>Starts a script without waiting, for tests that stop it.</summary>

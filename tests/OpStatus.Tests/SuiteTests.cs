@@ -1,0 +1,90 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using OpStatus.Tests.Infrastructure;
+using Xunit;
+
+namespace OpStatus.Tests;
+
+/// <summary>
+/// Checks over the whole run. The isolated collection runs after the parallel ones, so these see what the
+/// rest of the suite did.
+/// </summary>
+[Collection(IsolatedCollection.Name)]
+public sealed class SuiteTests : TestBase
+{
+    public SuiteTests(EmulatorFixture fixture)
+        : base(fixture)
+    {
+    }
+
+    [Fact]
+    [Trait("Reliability", "Secrets")]
+    public void No_token_appears_in_anything_the_suite_captured()
+    {
+        var texts = PowerShellSession.Captured.ToArray();
+        var tokens = Emulator.IssuedTokens.ToHashSet(StringComparer.Ordinal);
+        Assert.True(texts.Length >= 100, $"only {texts.Length} script results were captured");
+        Assert.True(tokens.Count >= 10, $"only {tokens.Count} tokens were issued");
+
+        var leaks = new List<string>();
+        foreach (var text in texts)
+        {
+            // Every issued token starts with "emu."; look at each such place rather than for each token.
+            foreach (Match candidate in Regex.Matches(text, @"emu\.[A-Za-z0-9_-]{20,}"))
+            {
+                if (tokens.Contains(candidate.Value))
+                {
+                    leaks.Add(candidate.Value[..12] + "...");
+                }
+            }
+
+            if (text.Contains(Emulator.IdentityHeader, StringComparison.Ordinal))
+            {
+                leaks.Add("IDENTITY_HEADER");
+            }
+        }
+
+        Assert.Empty(leaks);
+    }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void No_task_exception_went_unobserved()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.Empty(EmulatorFixture.Unobserved.Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void The_reliability_figures_are_the_suite_s_own()
+    {
+        var counts = typeof(SuiteTests).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods())
+            .SelectMany(m => m.GetCustomAttributes<TraitAttribute>().Select(_ => m))
+            .Select(m => (Kind: TraitValue(m), Cases: m.GetCustomAttributes<InlineDataAttribute>().Count() is var n && n > 0 ? n : 1))
+            .GroupBy(c => c.Kind)
+            .ToDictionary(g => g.Key, g => g.Sum(c => c.Cases));
+
+        var document = File.ReadAllText(Path.Combine(EmulatorFixture.RepoRoot, "tests", "RELIABILITY.md"));
+        Assert.Equal(counts["Fault"], Figure(document, "Fault scenarios survived"));
+        Assert.Equal(counts["HostileInput"], Figure(document, "Hostile or wrong inputs refused or escaped"));
+        Assert.Equal(counts["Secrets"], Figure(document, "Secret checks"));
+        Assert.Equal(ScriptResult.StreamsChecked.Length, Figure(document, "Streams and texts checked for secrets"));
+    }
+
+    private static string TraitValue(MethodInfo method)
+    {
+        var data = method.GetCustomAttributesData().First(a => a.AttributeType == typeof(TraitAttribute));
+        return (string)data.ConstructorArguments[1].Value!;
+    }
+
+    private static int Figure(string document, string label)
+    {
+        var match = Regex.Match(document, @"^\|\s*" + Regex.Escape(label) + @"\s*\|\s*(\d+)\s*\|", RegexOptions.Multiline);
+        Assert.True(match.Success, $"RELIABILITY.md has no row '{label}'");
+        return int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
