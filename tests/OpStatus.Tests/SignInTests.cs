@@ -152,6 +152,34 @@ public sealed class SignInEnvironmentTests : TestBase
     }
 
     [Fact]
+    public void The_developer_chain_is_tried_in_order_and_named_in_the_error()
+    {
+        // The developer tools of the chain (Visual Studio, Azure CLI, Azure PowerShell, azd): none is on
+        // this machine, and none of them sends a request anywhere.
+        var id = NewId();
+        try
+        {
+            Environment.SetEnvironmentVariable("AZURE_TOKEN_CREDENTIALS", "dev");
+            using var session = NewSession();
+            var result = Cache(session, NewSubscription(), id);
+
+            var error = Assert.Single(result.Errors);
+            Assert.Equal("GetCacheOperationStatusCommandAuthenticationFailed,OpStatus.Commands.GetCacheOperationStatusCommand", error.FullyQualifiedErrorId);
+            var message = error.Exception.Message;
+            var order = new[] { "AzureCliCredential", "AzurePowerShellCredential", "AzureDeveloperCliCredential" }
+                .Select(name => message.IndexOf(name, StringComparison.Ordinal)).ToArray();
+            Assert.All(order, index => Assert.True(index >= 0, message));
+            Assert.Equal(order.OrderBy(i => i), order);
+            Assert.Contains("az login", message, StringComparison.Ordinal);
+            Assert.Empty(RequestsFor(id));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AZURE_TOKEN_CREDENTIALS", null);
+        }
+    }
+
+    [Fact]
     public void A_short_lived_token_is_refreshed_between_calls()
     {
         var endpoint = Url.Replace("127.0.0.1", "[::1]", StringComparison.Ordinal);

@@ -57,6 +57,39 @@ public sealed class WaitTests : TestBase
     }
 
     [Fact]
+    public void Early_finishers_reach_the_next_command_while_others_still_run()
+    {
+        var slow = NewId();
+        var quick = NewId();
+        Emulator.Script(slow, Enumerable.Range(0, 8).Select(_ => Poll("Running", slow, 250)).Append(Ok(StatusBody("Succeeded", slow))).ToArray());
+        Emulator.Script(quick, Poll("Running", quick), Ok(StatusBody("Succeeded", quick)));
+
+        using var session = NewSession();
+        var result = session.Run(GetAndWait + " | ForEach-Object { '{0}={1:o}' -f $_.Name, [DateTimeOffset]::UtcNow }", Url, NewSubscription(), new[] { slow, quick });
+
+        AssertNoErrors(result);
+        var arrived = result.Output.Select(o => o.BaseObject.ToString()!.Split('=')).ToDictionary(p => p[0], p => DateTimeOffset.Parse(p[1], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(new[] { quick, slow }, arrived.Keys.ToArray());
+
+        // The quick one was handed on before the slow one's last poll was even sent.
+        Assert.True(arrived[quick] < RequestsFor(slow).Last().Time, "the quick operation was held back until the slow one ended");
+    }
+
+    [Fact]
+    public void ProgressAction_SilentlyContinue_silences_the_progress()
+    {
+        var id = NewId();
+        Emulator.Script(id, Poll("Running", id), Ok(StatusBody("Succeeded", id)));
+
+        using var session = NewSession();
+        var result = session.Run(GetAndWait + " -ProgressAction SilentlyContinue", Url, NewSubscription(), id);
+
+        AssertNoErrors(result);
+        Assert.Single(result.Output);
+        Assert.Empty(result.Progress);
+    }
+
+    [Fact]
     public void Unknown_running_statuses_keep_the_wait_going()
     {
         var id = NewId();
