@@ -16,7 +16,17 @@ public static class OperationStatusReader
     /// GETs the status. Returns it on a 2xx whose body is an operation status; otherwise throws an
     /// OperationStatusException that says what went wrong. Throws OperationCanceledException when cancelled.
     /// </summary>
-    public static async Task<OperationStatus> ReadAsync(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken)
+    public static Task<OperationStatus> ReadAsync(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken) =>
+        ReadCoreAsync(request, log, async: true, cancellationToken);
+
+    /// <summary>
+    /// The same read, on the calling thread from start to end: what a single Get command wants, since it
+    /// waits anyway and a thread switch costs about as much as a loopback call.
+    /// </summary>
+    public static OperationStatus Read(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken) =>
+        ReadCoreAsync(request, log, async: false, cancellationToken).GetAwaiter().GetResult();
+
+    private static async Task<OperationStatus> ReadCoreAsync(OperationRequest request, IOperationLog? log, bool async, CancellationToken cancellationToken)
     {
         var pipeline = request.Credential.PipelineFor(request.Scope);
         using var message = pipeline.CreateMessage();
@@ -30,7 +40,14 @@ public static class OperationStatusReader
 
         try
         {
-            await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            if (async)
+            {
+                await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                pipeline.Send(message, cancellationToken);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -55,13 +55,17 @@ public sealed class IsolationTests : TestBase
                 '{0}={1}' -f $name, $(if ($context -eq [System.Runtime.Loader.AssemblyLoadContext]::Default) { 'Default' } else { $context.GetType().Name })
             }
             [OpStatus.OperationStatus].Assembly.GetName().Name
+            ([System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'OpStatus.Engine' }).Location
             """,
             Url, id);
 
         AssertNoErrors(result);
         Assert.Equal(
             new[] { "OpStatus=Default", "OpStatus.Model=Default", "OpStatus.Engine=DependencyLoadContext", "Azure.Core=DependencyLoadContext", "Microsoft.Identity.Client=DependencyLoadContext", "OpStatus.Model" },
-            result.Output.Select(o => o.BaseObject.ToString()).ToArray());
+            result.Output.Take(6).Select(o => o.BaseObject.ToString()).ToArray());
+
+        // PowerShell 7 loads the .NET 8 build of the engine.
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(EmulatorFixture.ModuleManifest)!, "dependencies", "net8.0", "OpStatus.Engine.dll"), result.Output[6].BaseObject.ToString());
     }
 
     private string[] RunHost(string scenario)

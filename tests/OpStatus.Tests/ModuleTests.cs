@@ -47,14 +47,16 @@ public sealed class ModuleTests
         Assert.All(result.Output, o => Assert.EndsWith("=OpStatus.OperationStatus", o.BaseObject.ToString()!));
     }
 
-    [Fact]
-    public void The_built_folder_holds_every_dependency_and_not_the_PowerShell_reference_assemblies()
+    [Theory]
+    [InlineData("dependencies")]
+    [InlineData("dependencies/net8.0")]
+    public void The_built_folder_holds_every_dependency_and_not_the_PowerShell_reference_assemblies(string dependencyFolder)
     {
         var framework = RuntimeEnvironment.GetRuntimeDirectory();
         var missing = new List<string>();
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var queue = new Queue<string>(new[] { "OpStatus" });
-        var provided = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "netstandard", "mscorlib", "System.Management.Automation" };
+        var provided = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "netstandard", "mscorlib", "System.Management.Automation", "System.Runtime.Loader" };
         while (queue.Count > 0)
         {
             var name = queue.Dequeue();
@@ -63,7 +65,7 @@ public sealed class ModuleTests
                 continue;
             }
 
-            var local = new[] { ModuleFolder, Path.Combine(ModuleFolder, "dependencies") }
+            var local = new[] { ModuleFolder, Path.Combine(ModuleFolder, dependencyFolder) }
                 .Select(folder => Path.Combine(folder, name + ".dll"))
                 .FirstOrDefault(File.Exists) ?? string.Empty;
             if (local.Length == 0)
@@ -86,18 +88,20 @@ public sealed class ModuleTests
         }
 
         Assert.Empty(missing);
+
         // Azure.Identity's credentials live in Azure.Core since 1.53; Azure.Identity.dll forwards to it.
         Assert.Contains("Azure.Core", seen);
         Assert.Contains("Microsoft.Identity.Client", seen);
-        foreach (var file in new[] { "OpStatus.dll", "OpStatus.Model.dll", "OpStatus.psd1", "OpStatus.Format.ps1xml", "dependencies/OpStatus.Engine.dll", "dependencies/Azure.Core.dll", "dependencies/Azure.Identity.dll", "dependencies/System.Text.Json.dll" })
+        foreach (var file in new[] { "OpStatus.dll", "OpStatus.Model.dll", "OpStatus.psd1", "OpStatus.Format.ps1xml", $"{dependencyFolder}/OpStatus.Engine.dll", $"{dependencyFolder}/Azure.Core.dll", $"{dependencyFolder}/Azure.Identity.dll", $"{dependencyFolder}/System.Text.Json.dll" })
         {
             Assert.True(File.Exists(Path.Combine(ModuleFolder, file)), file + " is missing from " + ModuleFolder);
         }
 
-        // Only the cmdlets and the output types sit beside the manifest; every dependency is kept apart.
+        // Only the cmdlets and the output types sit beside the manifest; every dependency is kept apart,
+        // and the output types exist once.
         Assert.Equal(new[] { "OpStatus.Model.dll", "OpStatus.dll" }, Directory.GetFiles(ModuleFolder, "*.dll").Select(Path.GetFileName).OrderBy(f => f, StringComparer.Ordinal).ToArray());
-
-        Assert.False(File.Exists(Path.Combine(ModuleFolder, "System.Management.Automation.dll")), "the PowerShell reference assembly must not ship");
+        Assert.False(File.Exists(Path.Combine(ModuleFolder, dependencyFolder, "OpStatus.Model.dll")));
+        Assert.False(File.Exists(Path.Combine(ModuleFolder, dependencyFolder, "System.Management.Automation.dll")), "the PowerShell reference assembly must not ship");
     }
 
     [Fact]

@@ -25,7 +25,9 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     {
         if (IsCore)
         {
-            CoreLoader.Register(DependencyFolder);
+            // PowerShell 7: the .NET 8 build of the engine and its dependencies, when the module has it.
+            var core = Path.Combine(DependencyFolder, "net8.0");
+            CoreLoader.Register(Directory.Exists(core) ? core : DependencyFolder);
         }
         else
         {

@@ -4,7 +4,6 @@ using System.Management.Automation;
 using System.Security;
 using System.Text.RegularExpressions;
 using System.Threading;
-using System.Threading.Tasks;
 using OpStatus.Engine;
 
 namespace OpStatus.Commands;
@@ -130,63 +129,38 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
         return false;
     }
 
-    /// <summary>Reads one status and writes it, or writes the error that stopped it.</summary>
+    /// <summary>
+    /// Reads one status on the pipeline thread and writes it, or writes the error that stopped it. Its
+    /// Verbose and Debug lines follow. Ctrl+C cancels the read and stops the pipeline.
+    /// </summary>
     protected void ReadAndWrite(OperationRequest request)
     {
+        var log = NewLog();
         OperationStatus status;
         try
         {
-            status = Run(log => OperationStatusReader.ReadAsync(request, log, StopToken));
-        }
-        catch (OperationStatusException ex) when (ex.Kind == FailureKind.Authentication)
-        {
-            // Without a token no item can be read: one error, and the command ends.
-            ThrowTerminatingError(ToErrorRecord(ex));
-            return;
-        }
-        catch (OperationStatusException ex)
-        {
-            WriteError(ToErrorRecord(ex));
-            return;
-        }
-
-        WriteObject(status);
-    }
-
-    /// <summary>
-    /// Runs engine work to its end on a worker thread, relaying its Verbose and Debug lines to the pipeline
-    /// thread as they come. Ctrl+C cancels the work and stops the pipeline.
-    /// </summary>
-    protected T Run<T>(Func<IOperationLog, Task<T>> work)
-    {
-        var log = NewLog();
-
-        // Started on the pipeline thread: it runs until its first await, then on the thread pool. No hop to
-        // start it, and Task.Wait spins briefly before it blocks, so a fast answer costs no thread switch.
-        var task = work(log);
-        while (!task.IsCompleted)
-        {
-            try
-            {
-                task.Wait(50);
-            }
-            catch (AggregateException)
-            {
-                // Faulted or cancelled: GetResult below throws the exception itself.
-            }
-
-            log.Drain(this);
-        }
-
-        log.Drain(this);
-        try
-        {
-            return task.GetAwaiter().GetResult();
+            status = OperationStatusReader.Read(request, log, StopToken);
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
         }
+        catch (OperationStatusException ex) when (ex.Kind == FailureKind.Authentication)
+        {
+            // Without a token no item can be read: one error, and the command ends.
+            log.Drain(this);
+            ThrowTerminatingError(ToErrorRecord(ex));
+            return;
+        }
+        catch (OperationStatusException ex)
+        {
+            log.Drain(this);
+            WriteError(ToErrorRecord(ex));
+            return;
+        }
+
+        log.Drain(this);
+        WriteObject(status);
     }
 
     /// <summary>A log that formats only what this command's Verbose and Debug preferences will show.</summary>
