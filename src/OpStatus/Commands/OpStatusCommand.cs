@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Security;
 using System.Text.RegularExpressions;
@@ -9,13 +8,15 @@ using OpStatus.Engine;
 namespace OpStatus.Commands;
 
 /// <summary>
-/// What every OpStatus cmdlet shares: the credential parameters, cancellation on Ctrl+C, running engine work
-/// while relaying its diagnostics to the pipeline thread, and turning failures into ErrorRecords.
+/// What every OpStatus cmdlet shares: the sign-in parameters, cancellation on Ctrl+C, reading one status with
+/// its diagnostics relayed to the pipeline, and turning failures into ErrorRecords.
 /// </summary>
 public abstract class OpStatusCommand : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource stopping = new();
     private CredentialSpec? accessTokenCredential;
+    private bool verboseShown;
+    private bool debugShown;
 
     /// <summary>
     /// A token to use instead of signing in: a SecureString (as Get-AzAccessToken returns), a plain string,
@@ -72,6 +73,8 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     /// </summary>
     protected override void BeginProcessing()
     {
+        verboseShown = Wants("Verbose", "VerbosePreference");
+        debugShown = Wants("Debug", "DebugPreference");
         string? problem = null;
         var id = "SignInConflict";
         if (AccessToken is not null && (Identity.IsPresent || ClientId is not null || TenantId is not null))
@@ -164,7 +167,7 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     }
 
     /// <summary>A log that formats only what this command's Verbose and Debug preferences will show.</summary>
-    private protected RelayLog NewLog() => new(Wants("Verbose", "VerbosePreference"), Wants("Debug", "DebugPreference"));
+    private protected RelayLog NewLog() => new(verboseShown, debugShown);
 
     /// <summary>Whether a stream is shown: its common parameter when given, else its preference variable.</summary>
     private bool Wants(string parameter, string preferenceVariable)
