@@ -695,7 +695,8 @@ Describe 'OpStatus module' {
             Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded' })
             $token = New-EmulatorToken -Audience $EmulatorOrigin
 
-            $captured = @(Get-CacheOperationStatus @Arm -OperationId $id -AccessToken $token -Verbose -Debug 4>&1 5>&1)
+            # $DebugPreference rather than -Debug, which may ask for confirmation at every debug message.
+            $captured = @(& { $DebugPreference = 'Continue'; Get-CacheOperationStatus @Arm -OperationId $id -AccessToken $token -Verbose } 4>&1 5>&1)
 
             $verbose = @($captured | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] })
             $debug = @($captured | Where-Object { $_ -is [System.Management.Automation.DebugRecord] })
@@ -711,7 +712,7 @@ Describe 'OpStatus module' {
             $id = New-OperationId
             $token = New-EmulatorToken -Audience $EmulatorOrigin
 
-            $captured = @(Get-CacheOperationStatus @Arm -OperationId $id -AccessToken $token -Verbose -Debug -ErrorAction Continue 2>&1 4>&1 5>&1)
+            $captured = @(& { $DebugPreference = 'Continue'; Get-CacheOperationStatus @Arm -OperationId $id -AccessToken $token -Verbose -ErrorAction Continue } 2>&1 4>&1 5>&1)
 
             @($captured | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count | Should -Be 1
             (ConvertTo-VisibleText $captured).Contains($token) | Should -BeFalse
