@@ -25,9 +25,10 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     {
         if (IsCore)
         {
-            // PowerShell 7: the .NET 8 build of the engine and its dependencies, when the module has it.
+            // PowerShell 7.4 and later run on .NET 8 or newer: the .NET 8 build of the engine and its
+            // dependencies. Earlier releases take the netstandard2.0 build.
             var core = Path.Combine(DependencyFolder, "net8.0");
-            CoreLoader.Register(Directory.Exists(core) ? core : DependencyFolder);
+            CoreLoader.Register(Environment.Version.Major >= 8 && Directory.Exists(core) ? core : DependencyFolder);
         }
         else
         {
