@@ -91,6 +91,36 @@ public sealed class AzureService
         Compose(cloud.ResourceManagerEndpoint, apiVersion, "subscriptions", subscriptionId, "providers", "Microsoft.OperationalInsights", "locations", location, "operationStatuses", asyncOperationId);
 
     /// <summary>
+    /// The service an async-operation URL belongs to, when its path is one of the operation-status paths
+    /// OpStatus knows; AsyncOperation (which also reads the Location-header contract) otherwise.
+    /// </summary>
+    public static AzureService Recognize(Uri uri)
+    {
+        var s = uri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+        static bool Is(string segment, string expected) => string.Equals(segment, expected, StringComparison.OrdinalIgnoreCase);
+
+        if (s.Length >= 4 && Is(s[s.Length - 4], "projects") && Is(s[s.Length - 2], "operationstatuses"))
+        {
+            return DevCenter;
+        }
+
+        if (s.Length >= 8 && Is(s[s.Length - 8], "subscriptions") && Is(s[s.Length - 6], "providers") && Is(s[s.Length - 4], "locations"))
+        {
+            if (Is(s[s.Length - 5], "Microsoft.Cache") && Is(s[s.Length - 2], "operationsStatus"))
+            {
+                return Cache;
+            }
+
+            if (Is(s[s.Length - 5], "Microsoft.OperationalInsights") && Is(s[s.Length - 2], "operationStatuses"))
+            {
+                return LogAnalytics;
+            }
+        }
+
+        return AsyncOperation;
+    }
+
+    /// <summary>
     /// Joins a base URL and path segments, escaping every segment whole, so that no value ('../x', 'a?b',
     /// 'a#b', '%2F') can change which path is requested.
     /// </summary>

@@ -367,9 +367,27 @@ public sealed class WaitTests : TestBase
         AssertNoErrors(result);
         var final = Assert.Single(result.Output);
         Assert.Equal("Succeeded", Prop(final, "Status"));
-        Assert.Equal("AsyncOperation", Prop(final, "Service"));
+        Assert.Equal("Cache", Prop(final, "Service"));
         Assert.Equal(id, Prop(final, "OperationId"));
         Assert.All(RequestsFor(id), r => Assert.True(r.Authorized));
+        Assert.Equal(2, RequestsFor(id).Count);
+    }
+
+    [Fact]
+    public void Uri_of_a_Dev_Center_endpoint_given_with_Endpoint_gets_a_Dev_Center_token()
+    {
+        var id = NewId();
+        Emulator.Script(id, Poll("Running", id, more: ("percentComplete", 50)), Ok(StatusBody("Succeeded", id)));
+        var uri = $"{Url}projects/myProject/operationstatuses/{id}?api-version=2025-02-01";
+
+        using var session = NewSession();
+        var result = session.Run("Wait-OperationStatus -Uri $args[0] -Endpoint $args[1]", uri, Url);
+
+        AssertNoErrors(result);
+        var final = Assert.Single(result.Output);
+        Assert.Equal("DevCenter", Prop(final, "Service"));
+        Assert.Equal("Succeeded", Prop(final, "Status"));
+        Assert.All(RequestsFor(id), r => Assert.True(r.Authorized, "the Dev Center request was not sent with a Dev Center token"));
         Assert.Equal(2, RequestsFor(id).Count);
     }
 
@@ -389,6 +407,7 @@ public sealed class WaitTests : TestBase
         AssertNoErrors(result);
         var final = Assert.Single(result.Output);
         Assert.Equal("Succeeded", Prop(final, "Status"));
+        Assert.Equal("AsyncOperation", Prop(final, "Service"));
         Assert.Equal("c1", session.Run("$args[0].Properties.name", final).Output.Single().BaseObject);
         Assert.Equal(3, RequestsFor(id).Count);
     }

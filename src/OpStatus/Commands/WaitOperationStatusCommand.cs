@@ -120,7 +120,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                     continue;
                 }
 
-                var request = new OperationRequest(AzureService.AsyncOperation, cloud, uri!, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri!));
+                var request = new OperationRequest(AzureService.Recognize(uri!), cloud, uri!, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri!));
                 var index = added++;
                 StartProgress(index, request);
                 waiter!.Add(index, request, null);
