@@ -96,7 +96,8 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             foreach (var status in InputObject)
             {
                 var index = added++;
-                var request = SignInGiven ? OperationRequest.Of(status).WithCredential(ResolveCredential(OperationRequest.Of(status).Cloud)) : OperationRequest.Of(status);
+                var readWith = OperationRequest.Of(status);
+                var request = SignInGiven ? readWith.WithCredential(ResolveCredential(readWith.Cloud)) : readWith;
                 if (status.IsTerminal)
                 {
                     Handle(new WaitFinished(index, request, status));
