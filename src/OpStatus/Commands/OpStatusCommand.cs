@@ -15,6 +15,8 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource stopping = new();
     private CredentialSpec? accessTokenCredential;
+    private CredentialSpec? lastCredential;
+    private Uri? lastAuthority;
     private bool verboseShown;
     private bool debugShown;
 
@@ -113,7 +115,15 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
             return accessTokenCredential ??= CredentialSpec.FromAccessToken(AccessToken);
         }
 
-        return Identity.IsPresent
+        // The sign-in parameters and the environment do not change within one command: look the shared
+        // credential up once per authority, not once per item.
+        if (lastCredential is not null && lastAuthority == cloud.AuthorityHost)
+        {
+            return lastCredential;
+        }
+
+        lastAuthority = cloud.AuthorityHost;
+        return lastCredential = Identity.IsPresent
             ? CredentialSpec.ManagedIdentity(cloud.AuthorityHost, ClientId)
             : CredentialSpec.Default(cloud.AuthorityHost, TenantId, ClientId);
     }
