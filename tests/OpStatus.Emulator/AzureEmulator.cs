@@ -41,6 +41,12 @@ public sealed class AzureEmulator : IAsyncDisposable
     /// <summary>https://127.0.0.1:{port}/: the Dev Center endpoint and the Resource Manager endpoint.</summary>
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>
+    /// https://127.0.0.1:{another port}/: the same emulator at an origin of its own, for a test that needs a
+    /// Resource Manager token scope for which nothing is cached.
+    /// </summary>
+    public Uri SpareUri { get; private set; } = null!;
+
     /// <summary>The audience Resource Manager tokens must carry: the emulator's own origin.</summary>
     public string ResourceManagerAudience => BaseUri.GetLeftPart(UriPartial.Authority);
 
@@ -71,6 +77,12 @@ public sealed class AzureEmulator : IAsyncDisposable
         var emulator = new AzureEmulator();
         var certificate = TestCertificates.LoadServer(certificateFolder);
         port = port == 0 ? FreePort() : port;
+        var sparePort = FreePort();
+        while (sparePort == port)
+        {
+            sparePort = FreePort();
+        }
+
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -80,6 +92,8 @@ public sealed class AzureEmulator : IAsyncDisposable
             // can have token scopes of their own.
             kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate));
             kestrel.Listen(IPAddress.IPv6Loopback, port, listen => listen.UseHttps(certificate));
+            // A second origin, and so a token scope, that no test shares unless it asks for it.
+            kestrel.Listen(IPAddress.Loopback, sparePort, listen => listen.UseHttps(certificate));
             kestrel.Listen(IPAddress.Loopback, tokenPort);
         });
 
@@ -89,9 +103,10 @@ public sealed class AzureEmulator : IAsyncDisposable
         emulator.app = app;
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Select(a => new Uri(a)).ToArray();
-        var https = addresses.First(a => a.Scheme == "https" && a.Host == "127.0.0.1");
+        var https = addresses.First(a => a.Scheme == "https" && a.Host == "127.0.0.1" && a.Port != sparePort);
         var http = addresses.First(a => a.Scheme == "http");
         emulator.BaseUri = new Uri($"https://127.0.0.1:{https.Port}/");
+        emulator.SpareUri = new Uri($"https://127.0.0.1:{sparePort}/");
         emulator.IdentityEndpoint = new Uri($"http://127.0.0.1:{http.Port}/msi/token");
         return emulator;
     }

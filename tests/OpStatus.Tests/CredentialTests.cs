@@ -174,15 +174,18 @@ public sealed class CredentialFailureTests : TestBase
     [Trait("Reliability", "Fault")]
     public void When_no_credential_can_sign_in_one_terminating_error_says_how_to_sign_in()
     {
-        // A scope no other test asks for, so no token is cached for it; no request gets as far as this host.
-        var endpoint = $"https://127.0.0.2:{Random.Shared.Next(1024, 65535)}/";
+        // The emulator's spare origin: a scope no other test asks for, so no token is cached for it. The
+        // subscription is this run's own, so the last assertion sees only this test's requests.
+        var subscription = "no-sign-in-" + Guid.NewGuid().ToString("N");
+        var endpoint = Emulator.SpareUri.ToString();
         Emulator.FailNextTokenRequests(1000, status: 400);
         try
         {
             using var session = NewSession();
             var result = session.Run(
-                "$DebugPreference = 'Continue'; @('a1', 'a2', 'a3') | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -Verbose",
-                endpoint);
+                "$DebugPreference = 'Continue'; @('a1', 'a2', 'a3') | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -Verbose",
+                endpoint,
+                subscription);
 
             // ThrowTerminatingError ends the statement: one error for the three items, none of them read.
             Assert.Empty(result.Output);
@@ -195,7 +198,7 @@ public sealed class CredentialFailureTests : TestBase
             }
 
             Assert.DoesNotContain(Emulator.IdentityHeader, result.AllText());
-            Assert.DoesNotContain(Emulator.Requests, r => r.RawTarget.Contains("/operationsStatus/a1", StringComparison.Ordinal));
+            Assert.DoesNotContain(Emulator.Requests, r => r.RawTarget.Contains(subscription, StringComparison.Ordinal));
         }
         finally
         {
