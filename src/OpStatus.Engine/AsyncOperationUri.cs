@@ -18,30 +18,16 @@ public static class AsyncOperationUri
     {
         cloud = AzureCloud.Public;
         scope = string.Empty;
-        if (uri is null || !uri.IsAbsoluteUri)
+        if (InputValidation.CheckOperationUrl(uri) is { } problem)
         {
-            return $"-Uri '{InputValidation.Printable(uri?.OriginalString ?? string.Empty)}' is not an absolute URL. Give the whole URL from the Azure-AsyncOperation, Operation-Location or Location header.";
+            return problem;
         }
 
-        if (!string.Equals(uri.Scheme, "https", StringComparison.OrdinalIgnoreCase))
-        {
-            return $"-Uri '{InputValidation.Printable(InputValidation.Display(uri))}' does not use https. Access tokens are only sent over https.";
-        }
-
-        if (!string.IsNullOrEmpty(uri.UserInfo))
-        {
-            return "-Uri contains a user name or password before the host. Remove the part before '@'.";
-        }
-
-        if (!string.IsNullOrEmpty(uri.Fragment))
-        {
-            return $"-Uri '{InputValidation.Printable(InputValidation.Display(uri))}' has a fragment ('#...'). Give the URL as the service returned it.";
-        }
-
+        var url = uri!; // CheckOperationUrl refuses null.
         foreach (var name in AzureCloud.KnownNames)
         {
             var known = AzureCloud.FindByName(name)!;
-            if (SameAuthority(uri, known.ResourceManagerEndpoint))
+            if (SameAuthority(url, known.ResourceManagerEndpoint))
             {
                 cloud = known;
                 scope = known.ResourceManagerScope;
@@ -49,21 +35,21 @@ public static class AsyncOperationUri
             }
         }
 
-        if (resourceManagerEndpoint is not null && SameAuthority(uri, resourceManagerEndpoint))
+        if (resourceManagerEndpoint is not null && SameAuthority(url, resourceManagerEndpoint))
         {
             cloud = AzureCloud.Custom(resourceManagerEndpoint);
             scope = cloud.ResourceManagerScope;
             return null;
         }
 
-        if (uri.Host.EndsWith(DevCenterHostSuffix, StringComparison.OrdinalIgnoreCase)
-            || (devCenterEndpoint is not null && SameAuthority(uri, devCenterEndpoint)))
+        if (url.Host.EndsWith(DevCenterHostSuffix, StringComparison.OrdinalIgnoreCase)
+            || (devCenterEndpoint is not null && SameAuthority(url, devCenterEndpoint)))
         {
             scope = AzureService.DevCenter.ScopeIn(AzureCloud.Public);
             return null;
         }
 
-        return $"The host '{InputValidation.Printable(uri.Authority)}' of -Uri is not the Resource Manager of a known cloud nor a Dev Center endpoint, so no token is sent to it. "
+        return $"The host '{InputValidation.Printable(url.Authority)}' of -Uri is not the Resource Manager of a known cloud nor a Dev Center endpoint, so no token is sent to it. "
             + "For another cloud's Resource Manager give -ResourceManagerEndpoint with that host; for a Dev Center endpoint give -Endpoint.";
     }
 

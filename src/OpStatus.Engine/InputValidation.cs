@@ -135,7 +135,22 @@ public static class InputValidation
     /// <summary>
     /// An HTTPS endpoint that tokens may be sent to: absolute, https, no user name or password, no query, no fragment.
     /// </summary>
-    public static string? CheckEndpoint(Uri? value, string parameterName)
+    public static string? CheckEndpoint(Uri? value, string parameterName) =>
+        CheckTokenUrl(value, parameterName, "Give the whole URL, starting with https://.", queryAllowed: false, "Give the endpoint alone.");
+
+    /// <summary>
+    /// An async-operation URL that tokens may be sent to: as an endpoint, but with its query (the api-version
+    /// the service chose) kept. Whether its host may have a token is for AsyncOperationUri to say.
+    /// </summary>
+    public static string? CheckOperationUrl(Uri? value) =>
+        CheckTokenUrl(
+            value,
+            "-Uri",
+            "Give the whole URL from the Azure-AsyncOperation, Operation-Location or Location header.",
+            queryAllowed: true,
+            "Give the URL as the service returned it.");
+
+    private static string? CheckTokenUrl(Uri? value, string parameterName, string wholeUrlAdvice, bool queryAllowed, string fragmentAdvice)
     {
         if (value is null)
         {
@@ -144,7 +159,7 @@ public static class InputValidation
 
         if (!value.IsAbsoluteUri)
         {
-            return $"{parameterName} '{Printable(value.OriginalString)}' is not an absolute URL. Give the whole URL, starting with https://.";
+            return $"{parameterName} '{Printable(value.OriginalString)}' is not an absolute URL. {wholeUrlAdvice}";
         }
 
         if (!string.Equals(value.Scheme, "https", StringComparison.OrdinalIgnoreCase))
@@ -157,14 +172,14 @@ public static class InputValidation
             return $"{parameterName} contains a user name or password before the host. Remove the part before '@'; OpStatus signs in with Microsoft Entra ID, not with credentials in the URL.";
         }
 
-        if (!string.IsNullOrEmpty(value.Query) || value.OriginalString.Contains("?"))
+        if (!queryAllowed && (!string.IsNullOrEmpty(value.Query) || value.OriginalString.Contains("?")))
         {
             return $"{parameterName} '{Printable(Display(value))}' has a query string. Give the endpoint alone; OpStatus adds api-version itself.";
         }
 
         if (!string.IsNullOrEmpty(value.Fragment) || value.OriginalString.Contains("#"))
         {
-            return $"{parameterName} '{Printable(Display(value))}' has a fragment ('#...'). Give the endpoint alone.";
+            return $"{parameterName} '{Printable(Display(value))}' has a fragment ('#...'). {fragmentAdvice}";
         }
 
         return null;

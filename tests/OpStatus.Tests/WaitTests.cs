@@ -418,6 +418,8 @@ public sealed class WaitTests : TestBase
     [InlineData("https://localhost:{1}/subscriptions/s1/providers/Microsoft.Cache/locations/westus/operationsStatus/{0}?api-version=2024-10-01")]
     [InlineData("http://127.0.0.1:{1}/subscriptions/s1/providers/Microsoft.Cache/locations/westus/operationsStatus/{0}")]
     [InlineData("https://user:pw@127.0.0.1:{1}/subscriptions/s1/providers/Microsoft.Cache/locations/westus/operationsStatus/{0}")]
+    [InlineData("https://127.0.0.1:{1}/subscriptions/s1/providers/Microsoft.Cache/locations/westus/operationsStatus/{0}?api-version=2024-10-01#x")]
+    [InlineData("subscriptions/s1/providers/Microsoft.Cache/locations/westus/operationsStatus/{0}?api-version=2024-10-01")]
     public void Uri_of_a_foreign_host_is_refused_before_any_token_is_sent(string template)
     {
         var id = NewId();
