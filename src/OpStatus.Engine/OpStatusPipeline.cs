@@ -92,7 +92,7 @@ internal static class OpStatusPipeline
 
         private static async ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
         {
-            if (!message.TryGetProperty(LogProperty, out var value) || value is not IOperationLog { VerboseEnabled: true } and not IOperationLog { DebugEnabled: true })
+            if (!message.TryGetProperty(LogProperty, out var value) || value is not IOperationLog log || !(log.VerboseEnabled || log.DebugEnabled))
             {
                 if (async)
                 {
@@ -106,7 +106,6 @@ internal static class OpStatusPipeline
                 return;
             }
 
-            var log = (IOperationLog)value;
             var request = message.Request;
             if (log.DebugEnabled)
             {

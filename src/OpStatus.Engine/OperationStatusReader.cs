@@ -149,7 +149,7 @@ public static class OperationStatusReader
             Error = error,
             RequestId = status.RequestId,
             CorrelationRequestId = status.CorrelationRequestId,
-            RetryAfter = RetryAfter(response),
+            RetryAfter = status.RetryAfter,
         };
     }
 

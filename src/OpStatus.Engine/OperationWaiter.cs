@@ -138,7 +138,7 @@ public sealed class OperationWaiter : IDisposable
             {
                 if (!await SleepAsync(delay, token).ConfigureAwait(false))
                 {
-                    Report(new WaitTimedOut(index, request, last, clock.Elapsed));
+                    Report(new WaitTimedOut(index, request, last));
                     return;
                 }
 
@@ -164,7 +164,7 @@ public sealed class OperationWaiter : IDisposable
                 }
                 catch (OperationStatusException ex)
                 {
-                    Report(new WaitAbandoned(index, request, ex, last));
+                    Report(new WaitAbandoned(index, request, ex));
                     return;
                 }
                 finally

@@ -62,29 +62,23 @@ public sealed class WaitFinished : WaitEvent
 /// <summary>The operation can no longer be followed (not found, access refused, too many failures).</summary>
 public sealed class WaitAbandoned : WaitEvent
 {
-    public WaitAbandoned(int index, OperationRequest request, OperationStatusException error, OperationStatus? lastStatus)
+    public WaitAbandoned(int index, OperationRequest request, OperationStatusException error)
         : base(index, request)
     {
         Error = error;
-        LastStatus = lastStatus;
     }
 
     public OperationStatusException Error { get; }
-
-    public OperationStatus? LastStatus { get; }
 }
 
 /// <summary>The timeout passed before the operation ended.</summary>
 public sealed class WaitTimedOut : WaitEvent
 {
-    public WaitTimedOut(int index, OperationRequest request, OperationStatus? lastStatus, TimeSpan waited)
+    public WaitTimedOut(int index, OperationRequest request, OperationStatus? lastStatus)
         : base(index, request)
     {
         LastStatus = lastStatus;
-        Waited = waited;
     }
 
     public OperationStatus? LastStatus { get; }
-
-    public TimeSpan Waited { get; }
 }

@@ -278,9 +278,12 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     private void StartProgress(int index, OperationRequest request)
     {
         activities[index] = $"{request.Service.Name} operation {request.OperationId}";
-        WriteProgress(new ProgressRecord(ParentActivityId, Activity(), $"{ended} of {added} done") { PercentComplete = Math.Min(100, 100 * ended / Math.Max(1, added)) });
+        WriteOverallProgress();
         WriteProgress(new ProgressRecord(index + 2, activities[index], "Waiting") { ParentActivityId = ParentActivityId });
     }
+
+    private void WriteOverallProgress() =>
+        WriteProgress(new ProgressRecord(ParentActivityId, Activity(), $"{ended} of {added} done") { PercentComplete = Math.Min(100, 100 * ended / Math.Max(1, added)) });
 
     private void UpdateProgress(int index, OperationStatus status)
     {
@@ -308,6 +311,6 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             activities.Remove(index);
         }
 
-        WriteProgress(new ProgressRecord(ParentActivityId, Activity(), $"{ended} of {added} done") { PercentComplete = Math.Min(100, 100 * ended / Math.Max(1, added)) });
+        WriteOverallProgress();
     }
 }
