@@ -51,17 +51,11 @@ internal static class CallBenches
         var firstMs = first.Elapsed.TotalMilliseconds;
 
         const string Many = "$url, $id, $n = $args; for ($i = 0; $i -lt $n; $i++) { $null = Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId s1 -Location westus -OperationId $id -ErrorAction Stop }";
-        harness.Invoke(Many, harness.Url, Id, 50);
-        var cmdlet = Stopwatch.StartNew();
-        harness.Invoke(Many, harness.Url, Id, n);
-        var cmdletMs = cmdlet.Elapsed.TotalMilliseconds / n;
+        var cmdletMs = MsPerIteration(harness, Many, Id, n);
 
         // The same calls as one command with the ids piped in: what one item costs without a command's set-up.
         const string Piped = "$url, $id, $n = $args; & { for ($i = 0; $i -lt $n; $i++) { $id } } | Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId s1 -Location westus -ErrorAction Stop | Out-Null";
-        harness.Invoke(Piped, harness.Url, Id, 50);
-        var piped = Stopwatch.StartNew();
-        harness.Invoke(Piped, harness.Url, Id, n);
-        var pipedMs = piped.Elapsed.TotalMilliseconds / n;
+        var pipedMs = MsPerIteration(harness, Piped, Id, n);
 
         // The same GETs, by hand: one HttpClient, a token fetched once.
         var token = harness.Emulator.IssueToken(harness.Emulator.ResourceManagerAudience);
@@ -88,10 +82,7 @@ internal static class CallBenches
         harness.Invoke("$n = $args[0]; for ($i = 0; $i -lt $n; $i++) { $null = Get-Nothing }", n);
         var nothingMs = nothing.Elapsed.TotalMilliseconds / n;
         const string ShapedLoop = "$url, $id, $n = $args; for ($i = 0; $i -lt $n; $i++) { $null = Get-ShapedNothing -ResourceManagerEndpoint $url -SubscriptionId s1 -Location westus -OperationId $id -ErrorAction Stop }";
-        harness.Invoke(ShapedLoop, harness.Url, Id, 50);
-        var shaped = Stopwatch.StartNew();
-        harness.Invoke(ShapedLoop, harness.Url, Id, n);
-        var shapedMs = shaped.Elapsed.TotalMilliseconds / n;
+        var shapedMs = MsPerIteration(harness, ShapedLoop, Id, n);
 
         Console.WriteLine($"## Per call: {n} sequential Get-CacheOperationStatus calls against the same GETs with HttpClient and a fixed token (goal: ratio at most 1.3)");
         PrintTable(
@@ -134,6 +125,18 @@ internal static class CallBenches
         var requests = harness.Emulator.TokenRequests.Count(t => t.ClientId == clientId);
         Console.WriteLine($"## Tokens: token requests over {n} calls (goal: 1)");
         PrintTable(new[] { "calls", "token requests" }, new[] { new[] { n.ToString(CultureInfo.InvariantCulture), requests.ToString(CultureInfo.InvariantCulture) } });
+    }
+
+    /// <summary>
+    /// Runs a script that loops $n times over ($url, $id, $n) 50 times to warm up, then n times timed:
+    /// milliseconds per iteration.
+    /// </summary>
+    private static double MsPerIteration(Harness harness, string script, string id, int n)
+    {
+        harness.Invoke(script, harness.Url, id, 50);
+        var clock = Stopwatch.StartNew();
+        harness.Invoke(script, harness.Url, id, n);
+        return clock.Elapsed.TotalMilliseconds / n;
     }
 
     private static void Get(HttpClient client, string url)
