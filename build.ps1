@@ -19,6 +19,10 @@
     (tests/OpStatus.Tests.ps1) in child processes whose SSL_CERT_FILE trusts those certificates.
     Results go to out/test-results/.
 
+.PARAMETER TestFilter
+    With -Test, runs only the xunit tests this dotnet test --filter expression selects
+    (e.g. "Reliability=Fault"); the Pester suite runs whole.
+
 .PARAMETER Docs
     Builds external help from docs/en-US into out/OpStatus/en-US with platyPS, when it is installed.
 
@@ -43,6 +47,8 @@ param(
     [string] $Configuration = 'Release',
 
     [switch] $Test,
+
+    [string] $TestFilter,
 
     [switch] $Docs,
 
@@ -188,14 +194,14 @@ function New-TestCertificate {
 }
 
 # The command the child pwsh runs: Pester 5 on tests/OpStatus.Tests.ps1, exit code = failures.
-function Get-PesterCommand([string] $TestScript, [string] $ResultFile) {
+function Get-PesterCommand([string] $TestScript, [string] $ResultFile, [string] $RenderMode) {
     $quote = { param($text) "'" + $text.Replace("'", "''") + "'" }
     # The tests run with the default error preference (Continue), as a user's session would.
     $command = @'
 $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.0.0' } |
     Sort-Object -Property Version -Descending | Select-Object -First 1
 if (-not $pester) {
-    Write-Error 'Pester 5 is not installed. Install it with: Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser'
+    Write-Error 'Pester 5 is not installed. Install it with: Install-Module Pester -MinimumVersion 5.0.0 -Scope CurrentUser (bash tests/run.sh installs it into out/tools/modules).'
     exit 1
 }
 Import-Module $pester -ErrorAction Stop
@@ -203,12 +209,55 @@ $config = New-PesterConfiguration
 $config.Run.Path = {TestScript}
 $config.Run.Exit = $true
 $config.Output.Verbosity = 'Detailed'
+$config.Output.RenderMode = {RenderMode}
 $config.TestResult.Enabled = $true
 $config.TestResult.OutputFormat = 'NUnitXml'
 $config.TestResult.OutputPath = {ResultFile}
 Invoke-Pester -Configuration $config
 '@
-    $command.Replace('{TestScript}', (& $quote $TestScript)).Replace('{ResultFile}', (& $quote $ResultFile))
+    $command.Replace('{TestScript}', (& $quote $TestScript)).Replace('{ResultFile}', (& $quote $ResultFile)).Replace('{RenderMode}', (& $quote $RenderMode))
+}
+
+# The pwsh that runs the Pester suite: the one running this script when it is pwsh, else the one on PATH.
+function Get-PwshPath {
+    if ($PSVersionTable.PSEdition -eq 'Core' -and [Environment]::ProcessPath -and
+        [System.IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'pwsh') {
+        return [Environment]::ProcessPath
+    }
+
+    $pwsh = Get-Command -Name pwsh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if (-not $pwsh) {
+        throw 'The Pester tests run in PowerShell 7 (pwsh), which is not on PATH. Install PowerShell 7, or run bash tests/run.sh, which installs it into out/tools/.'
+    }
+
+    $pwsh.Source
+}
+
+# Runs a native command with its output shown and returns its exit code instead of stopping the build.
+function Invoke-Suite {
+    param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @(), [string] $Display)
+    Write-Information "    $Display"
+    & $FilePath @ArgumentList | Out-Host
+    $LASTEXITCODE
+}
+
+# Counts from a suite's result file: passed, failed, skipped; $null when the suite wrote none.
+function Read-SuiteCount {
+    param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [ValidateSet('trx', 'nunit')] [string] $Format)
+    if (-not (Test-Path -LiteralPath $Path)) {
+        return $null
+    }
+
+    [xml] $result = Get-Content -LiteralPath $Path -Raw
+    if ($Format -eq 'trx') {
+        $counters = $result.TestRun.ResultSummary.Counters
+        return [pscustomobject]@{ Passed = [int]$counters.passed; Failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout; Skipped = [int]$counters.notExecuted }
+    }
+
+    $run = $result.'test-results'
+    $failed = [int]$run.failures + [int]$run.errors
+    $skipped = [int]$run.skipped + [int]$run.'not-run' + [int]$run.ignored + [int]$run.inconclusive
+    [pscustomobject]@{ Passed = [int]$run.total - $failed - $skipped; Failed = $failed; Skipped = $skipped }
 }
 
 function Invoke-Test {
@@ -220,7 +269,12 @@ function Invoke-Test {
     $certs = New-TestCertificate
     $caFile = Join-Path $certs 'ca.pem'
     $resultsDir = [System.IO.Path]::Combine($RepoRoot, 'out', 'test-results')
+    if (Test-Path -LiteralPath $resultsDir) {
+        Remove-Item -LiteralPath $resultsDir -Recurse -Force
+    }
     $null = New-Item -ItemType Directory -Path $resultsDir -Force
+    $trx = Join-Path $resultsDir 'results.trx'
+    $nunit = Join-Path $resultsDir 'pester.xml'
 
     # .NET reads SSL_CERT_FILE only when a process starts: set it here, for the child processes
     # (dotnet test and pwsh), and put the caller's values back afterwards.
@@ -245,28 +299,57 @@ function Invoke-Test {
 
         Write-Step 'xunit tests (dotnet test)'
         $testProject = [System.IO.Path]::Combine($RepoRoot, 'tests', 'OpStatus.Tests', 'OpStatus.Tests.csproj')
-        Invoke-Native -FilePath dotnet -ArgumentList @(
+        $xunitArguments = @(
             'test', $testProject, '-c', $Configuration, '--no-build', '--nologo',
-            '--logger', 'console;verbosity=normal', '--logger', 'trx;LogFileName=results.trx', '--results-directory', $resultsDir)
+            '--logger', 'console;verbosity=normal', '--logger', "trx;LogFileName=$(Split-Path -Leaf $trx)", '--results-directory', $resultsDir)
+        if ($TestFilter) {
+            $xunitArguments += @('--filter', $TestFilter)
+        }
+        $xunitExit = Invoke-Suite -FilePath dotnet -ArgumentList $xunitArguments -Display "dotnet test $testProject $(if ($TestFilter) { "--filter $TestFilter" })"
 
         Write-Step 'Pester tests'
-        $pwsh = Get-Command -Name pwsh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
-        if (-not $pwsh) {
-            throw 'The Pester tests run in PowerShell 7 (pwsh), which is not on PATH. Install PowerShell 7.'
-        }
-
+        $pwsh = Get-PwshPath
         $testScript = [System.IO.Path]::Combine($RepoRoot, 'tests', 'OpStatus.Tests.ps1')
-        $command = Get-PesterCommand -TestScript $testScript -ResultFile (Join-Path $resultsDir 'pester.xml')
-        # -EncodedCommand passes the script whole, with no quoting rules to trip over on any platform.
+        # Colour codes only where a terminal shows them, not in a redirected log.
+        $renderMode = if ([Console]::IsOutputRedirected) { 'Plaintext' } else { 'Auto' }
+        $command = Get-PesterCommand -TestScript $testScript -ResultFile $nunit -RenderMode $renderMode
+        # -EncodedCommand passes the script whole, with no quoting rules to trip over on any platform;
+        # -OutputFormat Text keeps a redirected child from writing CLIXML.
         $encoded = [Convert]::ToBase64String([System.Text.Encoding]::Unicode.GetBytes($command))
-        Invoke-Native -FilePath $pwsh.Source -ArgumentList @('-NoProfile', '-NonInteractive', '-EncodedCommand', $encoded) `
-            -Display "pwsh -NoProfile -NonInteractive: Invoke-Pester $testScript"
+        $pesterExit = Invoke-Suite -FilePath $pwsh -ArgumentList @('-NoProfile', '-NonInteractive', '-OutputFormat', 'Text', '-EncodedCommand', $encoded) `
+            -Display "$pwsh -NoProfile -NonInteractive: Invoke-Pester $testScript"
     }
     finally {
         foreach ($name in $saved.Keys) {
             [Environment]::SetEnvironmentVariable($name, $saved[$name])
         }
     }
+
+    Write-Step 'Results'
+    $passed = 0
+    $failed = 0
+    foreach ($suite in @(
+            @{ Name = 'xunit'; Count = (Read-SuiteCount -Path $trx -Format trx); Exit = $xunitExit }
+            @{ Name = 'Pester'; Count = (Read-SuiteCount -Path $nunit -Format nunit); Exit = $pesterExit })) {
+        $count = $suite.Count
+        if (-not $count) {
+            # A suite that ran nothing, or could not start, is a failure, not a silent zero.
+            $count = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+            Write-Warning "$($suite.Name) wrote no results (exit code $($suite.Exit)); counted as 1 failed."
+        }
+        elseif ($suite.Exit -ne 0 -and $count.Failed -eq 0) {
+            $count.Failed = 1
+            Write-Warning "$($suite.Name) exited with $($suite.Exit) though its results show no failure; counted as 1 failed."
+        }
+
+        Write-Information ('    {0,-7} {1} passed, {2} failed, {3} skipped' -f "$($suite.Name):", $count.Passed, $count.Failed, $count.Skipped)
+        $passed += $count.Passed
+        $failed += $count.Failed
+    }
+
+    # The last line, for CI: both suites together.
+    Write-Information "$passed passed, $failed failed"
+    $failed
 }
 
 function Invoke-Package {
@@ -311,7 +394,10 @@ elseif ($Test -and (Test-PlatyPS)) {
 }
 
 if ($Test) {
-    Invoke-Test
+    # Exit code 1 when any test failed; nothing is packaged then.
+    if ((Invoke-Test) -gt 0) {
+        exit 1
+    }
 }
 
 if ($Package) {

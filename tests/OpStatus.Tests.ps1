@@ -639,7 +639,8 @@ Describe 'OpStatus module' {
             $final = @(Wait-OperationStatus -Uri $uri -ResourceManagerEndpoint $EmulatorUrl -ErrorAction Stop)
 
             $final.Count | Should -Be 1
-            $final[0].Service | Should -Be 'AsyncOperation'
+            # A Cache status URL is recognised as such, whichever host serves it.
+            $final[0].Service | Should -Be 'Cache'
             $final[0].OperationId | Should -Be $id
             $final[0].Status | Should -Be 'Succeeded'
             $requests = @(Get-EmulatorRequest -OperationId $id)

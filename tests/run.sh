@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
-# The one test command: build, make the emulator's test certificates, trust them, run every test.
-#   bash tests/run.sh [extra dotnet test arguments]
-# .NET on Linux reads SSL_CERT_FILE only when a process starts, so it is set here, before dotnet test.
+# The one test command: every suite, in a real PowerShell 7.6.9.
+#   bash tests/run.sh [build.ps1 parameters, e.g. -TestFilter "Reliability=Fault"]
+# Installs what it needs into out/tools/ when it is missing (PowerShell 7.6.9 as a .NET tool, Pester
+# 5.7.1 from NuGet), then runs ./build.ps1 -Test in that pwsh: build, the emulator's test
+# certificates, the xunit suite, the Pester suite, and one closing "N passed, N failed" for both.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-configuration="${OPSTATUS_CONFIGURATION:-Release}"
+pwsh_version=7.6.9
+pester_version=5.7.1
+tools="$root/out/tools"
 
-dotnet build OpStatus.slnx -c "$configuration" -nologo -clp:ErrorsOnly
+pwsh="$tools/pwsh/pwsh"
+if [ ! -x "$pwsh" ] || ! "$pwsh" -NoProfile -Command '$PSVersionTable.PSVersion.ToString()' | grep -qx "$pwsh_version"; then
+  echo "==> Installing PowerShell $pwsh_version into out/tools/pwsh"
+  rm -rf "$tools/pwsh"
+  dotnet tool install PowerShell --version "$pwsh_version" --tool-path "$tools/pwsh" >/dev/null
+fi
 
-certs="$root/out/testcerts"
-dotnet "tests/OpStatus.Emulator/bin/$configuration/net10.0/OpStatus.Emulator.dll" make-certs "$certs" >/dev/null
-export OPSTATUS_TEST_CERTS="$certs"
-export SSL_CERT_FILE="$certs/bundle.pem"
+modules="$tools/modules"
+if [ ! -f "$modules/Pester/$pester_version/Pester.psd1" ]; then
+  echo "==> Installing Pester $pester_version into out/tools/modules"
+  dotnet restore tests/TestTools/TestTools.csproj -nologo -v:q -p:PesterVersion="$pester_version" >/dev/null
+  packages=$(dotnet nuget locals global-packages --list | sed -n 's/^global-packages: *//p')
+  rm -rf "$modules/Pester/$pester_version"
+  mkdir -p "$modules/Pester"
+  cp -R "${packages%/}/pester/$pester_version/tools" "$modules/Pester/$pester_version"
+fi
 
-dotnet test tests/OpStatus.Tests/OpStatus.Tests.csproj -c "$configuration" --no-build -nologo \
-  --logger "console;verbosity=normal" --logger "trx;LogFileName=results.trx" --results-directory "$root/out/test-results" "$@"
+export PSModulePath="$modules${PSModulePath:+:$PSModulePath}"
+exec "$pwsh" -NoProfile -NonInteractive -OutputFormat Text -File "$root/build.ps1" -Test "$@"
