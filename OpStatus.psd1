@@ -20,8 +20,11 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags       = @('Azure', 'AsyncOperation', 'LongRunningOperation', 'DevCenter', 'Redis', 'LogAnalytics', 'Runbook')
-            LicenseUri = 'https://opensource.org/licenses/MIT'
+            Tags         = @('Azure', 'AsyncOperation', 'LongRunningOperation', 'DevCenter', 'Redis', 'LogAnalytics', 'Runbook')
+            LicenseUri   = 'https://opensource.org/licenses/MIT'
+            # PLACEHOLDER: the public repository's address, to be set before the first gallery release.
+            ProjectUri   = 'https://example.invalid/opstatus'
+            ReleaseNotes = '0.1.0: first release. Get-DevCenterOperationStatus, Get-CacheOperationStatus, Get-LogAnalyticsOperationStatus and Wait-OperationStatus.'
         }
     }
 }

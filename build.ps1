@@ -27,7 +27,11 @@
     Builds external help from docs/en-US into out/OpStatus/en-US with platyPS, when it is installed.
 
 .PARAMETER Package
-    Builds, then zips out/OpStatus into out/OpStatus-<ModuleVersion>.zip.
+    Builds, then zips out/OpStatus into out/OpStatus-<ModuleVersion>.zip. Refuses when the module
+    folder has no external help (build it with -Docs), unless -NoHelp is given.
+
+.PARAMETER NoHelp
+    With -Package, packages a module that has no external help, with a warning.
 
 .PARAMETER Clean
     Removes out/ and the bin/ and obj/ folders of every project.
@@ -53,6 +57,8 @@ param(
     [switch] $Docs,
 
     [switch] $Package,
+
+    [switch] $NoHelp,
 
     [switch] $Clean
 )
@@ -357,6 +363,15 @@ function Invoke-Package {
     $manifest = Join-Path $ModuleDir 'OpStatus.psd1'
     if (-not (Test-Path -LiteralPath $manifest)) {
         throw "$manifest is missing: build the module first."
+    }
+
+    $maml = [System.IO.Path]::Combine($ModuleDir, 'en-US', 'OpStatus.dll-Help.xml')
+    if (-not (Test-Path -LiteralPath $maml)) {
+        if (-not $NoHelp) {
+            throw "$ModuleDir has no external help ($maml is missing), so Get-Help would show no descriptions. Run ./build.ps1 -Docs -Package (needs platyPS 0.14: Install-Module platyPS -RequiredVersion 0.14.2), or add -NoHelp to package without help."
+        }
+
+        Write-Warning "Packaging without external help (-NoHelp): Get-Help will show syntax only."
     }
 
     # OpStatus.psd1 at the repository root is the one source of the version.

@@ -231,16 +231,65 @@ Describe 'OpStatus module' {
             $Module.ExportedAliases.Count | Should -Be 0
         }
 
-        It 'Get-Help <CommandName> has a synopsis' -ForEach @($ManifestCmdlets | ForEach-Object { @{ CommandName = $_ } }) {
+        It 'Get-Help <CommandName> shows the synopsis, every parameter''s description and every example' -ForEach @($ManifestCmdlets | ForEach-Object { @{ CommandName = $_ } }) {
             # Without external help, Get-Help makes up a synopsis from the syntax; that is not help.
             if (-not (Get-ChildItem -Path (Join-Path $ModuleDir 'en-US') -Filter '*-Help.xml' -ErrorAction SilentlyContinue)) {
-                Set-ItResult -Skipped -Because 'no external help is built: ./build.ps1 -Docs builds it (needs platyPS)'
+                Set-ItResult -Skipped -Because 'platyPS is not installed, so no external help was built (Install-Module platyPS -RequiredVersion 0.14.2, then ./build.ps1 -Docs -Test)'
                 return
             }
 
             $help = Get-Help -Name $CommandName -Full
             $help.Synopsis | Should -Not -BeNullOrEmpty
             $help.Synopsis.Trim() | Should -Not -BeLike "$CommandName *"
+
+            $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+            foreach ($name in (Get-Command -Name $CommandName).Parameters.Keys | Where-Object { $_ -notin $common }) {
+                $parameter = @($help.parameters.parameter | Where-Object name -EQ $name)
+                $parameter.Count | Should -Be 1 -Because "-$name is documented"
+                ($parameter[0].description.Text -join ' ').Trim() | Should -Not -BeNullOrEmpty -Because "-$name has a description"
+            }
+
+            $markdown = Get-Content -LiteralPath (Join-Path $RepoRoot "docs/en-US/$CommandName.md") -Raw
+            $examples = [regex]::Matches($markdown, '(?m)^### Example \d+').Count
+            @($help.examples.example).Count | Should -Be $examples
+        }
+
+        It 'Get-Help about_OpStatus finds the conceptual help' {
+            if (-not (Test-Path -LiteralPath (Join-Path $ModuleDir 'en-US/about_OpStatus.help.txt'))) {
+                Set-ItResult -Skipped -Because 'platyPS is not installed, so no external help was built (Install-Module platyPS -RequiredVersion 0.14.2, then ./build.ps1 -Docs -Test)'
+                return
+            }
+
+            (Get-Help -Name about_OpStatus | Out-String) | Should -Match 'OpStatus'
+        }
+
+        It 'carries what a gallery package needs: a LICENSE that matches the manifest, ProjectUri and ReleaseNotes' {
+            $license = Join-Path $RepoRoot 'LICENSE'
+            Test-Path -LiteralPath $license | Should -BeTrue
+            (Get-Content -LiteralPath $license -TotalCount 1) | Should -Be 'MIT License'
+            $Manifest.Copyright | Should -BeLike '*MIT License*'
+            $data = $Manifest.PrivateData.PSData
+            $data.LicenseUri | Should -BeLike '*/MIT'
+            $data.ProjectUri | Should -Not -BeNullOrEmpty
+            $data.ReleaseNotes | Should -BeLike "$($Manifest.ModuleVersion):*"
+            $Module.ProjectUri | Should -Not -BeNullOrEmpty
+        }
+
+        It 'keeps the help folder through a rebuild of the module folder' {
+            $helpDir = Join-Path $ModuleDir 'en-US'
+            $null = New-Item -ItemType Directory -Path $helpDir -Force
+            $probe = Join-Path $helpDir "build-probe-$([guid]::NewGuid().ToString('n')).txt"
+            Set-Content -LiteralPath $probe -Value 'help written by ./build.ps1 -Docs'
+            try {
+                $project = Join-Path $RepoRoot 'src/OpStatus/OpStatus.csproj'
+                $log = & dotnet msbuild $project -t:LayoutModule "-p:Configuration=$Configuration" -nologo -v:q 2>&1
+                $LASTEXITCODE | Should -Be 0 -Because ($log -join "`n")
+                Test-Path -LiteralPath $probe | Should -BeTrue
+                Test-Path -LiteralPath $ModuleManifest | Should -BeTrue
+            }
+            finally {
+                Remove-Item -LiteralPath $probe -ErrorAction SilentlyContinue
+            }
         }
     }
 

@@ -164,6 +164,54 @@ public sealed class ModuleTests
         Assert.True(File.Exists(Path.Combine(docs, "about_OpStatus.md")));
     }
 
+    /// <summary>
+    /// platyPS 0.14 joins a list item's continuation lines into the next item, and cannot render a code
+    /// span broken across lines: every bullet is one line, and every line closes its code spans.
+    /// </summary>
+    [Fact]
+    public void Docs_keep_every_bullet_and_code_span_on_one_line()
+    {
+        var item = new System.Text.RegularExpressions.Regex(@"^\s*([-*+]|\d+\.)\s");
+        var problems = new List<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(EmulatorFixture.RepoRoot, "docs", "en-US"), "*.md"))
+        {
+            var lines = File.ReadAllLines(file);
+            var fenced = false;
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (lines[i].StartsWith("```", StringComparison.Ordinal))
+                {
+                    fenced = !fenced;
+                    continue;
+                }
+
+                if (fenced)
+                {
+                    continue;
+                }
+
+                var where = $"{Path.GetFileName(file)}:{i + 1}";
+                if (lines[i].Count(c => c == '`') % 2 != 0)
+                {
+                    problems.Add($"{where}: a code span continues on the next line");
+                }
+
+                var next = i + 1 < lines.Length ? lines[i + 1] : string.Empty;
+                if (lines[i].TrimEnd().EndsWith('`') && next.TrimStart().StartsWith('`') && !next.StartsWith("```", StringComparison.Ordinal))
+                {
+                    problems.Add($"{where}: one code span is split in two across lines");
+                }
+
+                if (item.IsMatch(lines[i]) && next.Trim().Length > 0 && !item.IsMatch(next) && !next.StartsWith('#') && !next.StartsWith("```", StringComparison.Ordinal))
+                {
+                    problems.Add($"{where}: a list item continues on the next line");
+                }
+            }
+        }
+
+        Assert.Empty(problems);
+    }
+
     private static bool IsBuildOutput(string path)
     {
         var relative = Path.GetRelativePath(EmulatorFixture.RepoRoot, path);
