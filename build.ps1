@@ -33,6 +33,13 @@
 .PARAMETER NoHelp
     With -Package, packages a module that has no external help, with a warning.
 
+.PARAMETER Try
+    Opens a pwsh to try the module offline: builds when the module or the emulator is missing,
+    starts the emulator with sample operations of the three services, and opens a pwsh in
+    out/try/ with the module imported, SSL_CERT_FILE, IDENTITY_ENDPOINT and IDENTITY_HEADER set,
+    and the variables $sub, $endpoint and $url (see tests/TryOut.ps1). The emulator stops when
+    that shell exits. Needs PowerShell 7.
+
 .PARAMETER Clean
     Removes out/ and the bin/ and obj/ folders of every project.
 
@@ -44,6 +51,9 @@
 
 .EXAMPLE
     ./build.ps1 -Clean -Docs -Package
+
+.EXAMPLE
+    ./build.ps1 -Try
 #>
 [CmdletBinding()]
 param(
@@ -60,7 +70,9 @@ param(
 
     [switch] $NoHelp,
 
-    [switch] $Clean
+    [switch] $Clean,
+
+    [switch] $Try
 )
 
 $ErrorActionPreference = 'Stop'
@@ -185,9 +197,10 @@ function Invoke-Docs {
 # server.pfx (the emulator's HTTPS certificate) and bundle.pem (the machine's roots plus ca.pem, for
 # SSL_CERT_FILE). On Linux they are made anew on every run; on Windows and macOS they are kept while
 # present, so that a CA the user has trusted by hand stays the one in use. Returns the folder.
-function New-TestCertificate {
+# -Reuse keeps present certificates on Linux too (-Try: a test run may be using them).
+function New-TestCertificate([switch] $Reuse) {
     $present = @('ca.pem', 'server.pfx', 'bundle.pem' | Where-Object { Test-Path -LiteralPath (Join-Path $CertDir $_) }).Count -eq 3
-    if ($OnLinux -or -not $present) {
+    if (($OnLinux -and -not $Reuse) -or -not $present) {
         Write-Step 'Test certificates'
         Invoke-Native -FilePath dotnet -ArgumentList @($EmulatorDll, 'make-certs', $CertDir) -Quiet
     }
@@ -224,11 +237,14 @@ Invoke-Pester -Configuration $config
     $command.Replace('{TestScript}', (& $quote $TestScript)).Replace('{ResultFile}', (& $quote $ResultFile)).Replace('{RenderMode}', (& $quote $RenderMode))
 }
 
-# The pwsh that runs the Pester suite: the one running this script when it is pwsh, else the one on PATH.
+# The pwsh to start child shells with: the one running this script when it is pwsh, else the one on PATH.
 function Get-PwshPath {
-    if ($PSVersionTable.PSEdition -eq 'Core' -and [Environment]::ProcessPath -and
-        [System.IO.Path]::GetFileNameWithoutExtension([Environment]::ProcessPath) -eq 'pwsh') {
-        return [Environment]::ProcessPath
+    if ($PSVersionTable.PSEdition -eq 'Core') {
+        # $PSHOME holds the running pwsh (a .NET tool's process is dotnet itself, so ProcessPath will not do).
+        $here = Join-Path $PSHOME $(if ($OnWindows) { 'pwsh.exe' } else { 'pwsh' })
+        if (Test-Path -LiteralPath $here) {
+            return $here
+        }
     }
 
     $pwsh = Get-Command -Name pwsh -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
@@ -358,6 +374,90 @@ function Invoke-Test {
     $failed
 }
 
+# Starts the emulator and returns the process and the settings it printed (EMULATOR_URL, ...).
+function Start-Emulator([string] $Certs) {
+    $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
+    foreach ($argument in $EmulatorDll, 'serve', '--certs', $Certs) {
+        $start.ArgumentList.Add($argument)
+    }
+    $start.RedirectStandardOutput = $true
+    $start.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($start)
+    $settings = @{}
+    $reading = $process.StandardOutput.ReadLineAsync()
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    while ($true) {
+        if (-not $reading.Wait([Math]::Max(0, ($deadline - [DateTime]::UtcNow).TotalMilliseconds))) {
+            $process.Kill()
+            throw 'The emulator did not print READY within 30 seconds.'
+        }
+
+        $line = $reading.Result
+        if ($null -eq $line) {
+            throw "The emulator stopped before it was ready (exit code $($process.ExitCode))."
+        }
+
+        if ($line -eq 'READY') {
+            break
+        }
+
+        if ($line -match '^([A-Z_]+)=(\S+)$') {
+            $settings[$Matches[1]] = $Matches[2]
+        }
+        $reading = $process.StandardOutput.ReadLineAsync()
+    }
+
+    [pscustomobject]@{ Process = $process; Settings = $settings }
+}
+
+function Invoke-Try {
+    Write-Step 'Try'
+    if ($PSVersionTable.PSEdition -ne 'Core') {
+        throw '-Try needs PowerShell 7 (pwsh).'
+    }
+
+    if (-not (Test-Path -LiteralPath (Join-Path $ModuleDir 'OpStatus.psd1')) -or -not (Test-Path -LiteralPath $EmulatorDll)) {
+        Invoke-Build
+    }
+
+    $certs = New-TestCertificate -Reuse
+    $folder = [System.IO.Path]::Combine($RepoRoot, 'out', 'try')
+    $emulator = Start-Emulator -Certs $certs
+    $names = 'SSL_CERT_FILE', 'IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'AZURE_TOKEN_CREDENTIALS'
+    $saved = @{}
+    foreach ($name in $names) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+    }
+
+    try {
+        [Environment]::SetEnvironmentVariable('SSL_CERT_FILE', (Join-Path $certs 'bundle.pem'))
+        [Environment]::SetEnvironmentVariable('IDENTITY_ENDPOINT', $emulator.Settings['IDENTITY_ENDPOINT'])
+        [Environment]::SetEnvironmentVariable('IDENTITY_HEADER', $emulator.Settings['IDENTITY_HEADER'])
+        # Only the emulator's managed identity signs in: no credential of this machine is tried.
+        [Environment]::SetEnvironmentVariable('AZURE_TOKEN_CREDENTIALS', 'ManagedIdentityCredential')
+
+        $quote = { param($text) "'" + $text.Replace("'", "''") + "'" }
+        $startup = @(
+            "Import-Module -Name $(& $quote (Join-Path $ModuleDir 'OpStatus.psd1')) -ErrorAction Stop"
+            ". $(& $quote (Join-Path $RepoRoot 'tests/TryOut.ps1')) -EmulatorUrl $(& $quote $emulator.Settings['EMULATOR_URL']) -Folder $(& $quote $folder)"
+            "Set-Location -LiteralPath $(& $quote $folder)"
+            "Write-Host 'OpStatus, offline: the emulator at $($emulator.Settings['EMULATOR_URL']) plays Azure. Ready: `$sub, `$endpoint, `$url and ops.csv; try the README''s tour. exit ends it.'"
+        ) -join '; '
+        & (Get-PwshPath) -NoLogo -NoProfile -NoExit -Command $startup
+    }
+    finally {
+        foreach ($name in $names) {
+            [Environment]::SetEnvironmentVariable($name, $saved[$name])
+        }
+
+        if (-not $emulator.Process.HasExited) {
+            $emulator.Process.Kill()
+        }
+        $emulator.Process.Dispose()
+        Write-Information '    the emulator has stopped'
+    }
+}
+
 function Invoke-Package {
     Write-Step 'Package'
     $manifest = Join-Path $ModuleDir 'OpStatus.psd1'
@@ -389,8 +489,8 @@ function Invoke-Package {
     Write-Information "    $zip"
 }
 
-# No switch means build; -Test and -Package build first; -Clean and -Docs alone do only that.
-$build = $Test -or $Package -or -not ($Clean -or $Docs)
+# No switch means build; -Test and -Package build first; -Clean, -Docs and -Try alone do only that (-Try builds when it must).
+$build = $Test -or $Package -or -not ($Clean -or $Docs -or $Try)
 
 if ($Clean) {
     Invoke-Clean
@@ -417,4 +517,8 @@ if ($Test) {
 
 if ($Package) {
     Invoke-Package
+}
+
+if ($Try) {
+    Invoke-Try
 }

@@ -24,6 +24,9 @@
 BeforeDiscovery {
     # The cmdlets the manifest exports, one help test each.
     $ManifestCmdlets = @((Import-PowerShellDataFile -Path (Join-Path $PSScriptRoot '../OpStatus.psd1')).CmdletsToExport)
+    # The README's PowerShell examples, one test each.
+    $ReadmeExamples = @(& (Join-Path $PSScriptRoot 'Examples.ps1') -Path (Join-Path $PSScriptRoot '../README.md') -List |
+            ForEach-Object { @{ Name = $_.Name; Kind = $_.Kind } })
 }
 
 Describe 'OpStatus module' {
@@ -716,6 +719,77 @@ Describe 'OpStatus module' {
             $errors[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
             @(Get-EmulatorRequest -OperationId $id).Count | Should -Be 0
             @(Get-EmulatorTokenRequest).Count | Should -Be $tokensBefore
+        }
+    }
+
+    Context 'README examples' {
+        BeforeAll {
+            # What a command wrote, with what changes from run to run made the same.
+            function ConvertTo-ComparableText([string] $Text) {
+                $text = $Text -replace '\r', ''
+                $text = $text -replace '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}', '<guid>'
+                $text = $text -replace '\d{4}-\d{2}-\d{2} \d{2}:\d{2}', '<yyyy-MM-dd HH:mm>'
+                $text = $text -replace '\b\d{2}:\d{2}:\d{2}(\.\d+)?\b', '<hh:mm:ss>'
+                $text = $text -replace 'https://127\.0\.0\.1:\d+', 'https://127.0.0.1:<port>'
+                $lines = @($text -split "`n" | ForEach-Object { $_.TrimEnd() })
+                # Blank lines around tables differ between a prompt and a captured run: runs of them count as one.
+                (($lines -join "`n") -replace '\n{3,}', "`n`n").Trim("`n")
+            }
+
+            $examplesFolder = Join-Path ([System.IO.Path]::GetTempPath()) "opstatus-examples-$([guid]::NewGuid().ToString('n'))"
+            $resultFile = Join-Path $examplesFolder 'results.json'
+            $null = New-Item -ItemType Directory -Path $examplesFolder -Force
+            $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+            # A pwsh of its own, as a user's shell: the examples change variables and default parameter values.
+            $log = & $pwsh -NoProfile -NonInteractive -OutputFormat Text -File (Join-Path $RepoRoot 'tests/Examples.ps1') `
+                -Path (Join-Path $RepoRoot 'README.md') -EmulatorUrl $EmulatorUrl -Folder $examplesFolder -ResultFile $resultFile 2>&1
+            if (-not (Test-Path -LiteralPath $resultFile)) {
+                throw "The README examples did not run: $($log -join "`n")"
+            }
+
+            $ExampleResults = @(Get-Content -LiteralPath $resultFile -Raw | ConvertFrom-Json)
+        }
+
+        AfterAll {
+            if ($examplesFolder) {
+                Remove-Item -LiteralPath $examplesFolder -Recurse -Force -ErrorAction SilentlyContinue
+            }
+        }
+
+        It './build.ps1 -Try opens a shell where the tour runs, and stops its emulator when the shell exits' {
+            $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+            $typed = @(
+                'Get-CacheOperationStatus -SubscriptionId $sub -Location ''West US'' -OperationId testoperationid | ForEach-Object { "status=$($_.Status)" }'
+                '"ops.csv rows=$(@(Import-Csv ops.csv).Count)"'
+                '"cert=$([bool]$env:SSL_CERT_FILE) identity=$([bool]$env:IDENTITY_ENDPOINT)"'
+                'exit'
+            ) -join "`n"
+            $output = ($typed | & $pwsh -NoProfile -NonInteractive -File (Join-Path $RepoRoot 'build.ps1') -Try -Configuration $Configuration 2>&1) -join "`n"
+
+            $LASTEXITCODE | Should -Be 0 -Because $output
+            $output | Should -Match 'status=Succeeded'
+            $output | Should -Match 'ops\.csv rows=2'
+            $output | Should -Match 'cert=True identity=True'
+            $output | Should -Match 'the emulator has stopped'
+        }
+
+        It 'README example at <Name> runs offline and writes what it shows, or is marked as needing Azure' -ForEach $ReadmeExamples {
+            $Kind | Should -Not -Be 'Unmarked' -Because 'every PowerShell example says how it can be tried: put <!-- example: offline --> or <!-- example: needs Azure --> on the line before it'
+            if ($Kind -eq 'NeedsAzure') {
+                Set-ItResult -Skipped -Because 'it needs a real Azure tenant'
+                return
+            }
+
+            $ran = @($ExampleResults | Where-Object Name -EQ $Name)
+            $ran.Count | Should -BeGreaterThan 0
+            foreach ($command in $ran) {
+                if ($null -eq $command.Expected) {
+                    @($command.Errors) | Should -BeNullOrEmpty -Because "``$($command.Code)`` shows no output and must run without an error"
+                }
+                else {
+                    ConvertTo-ComparableText $command.Actual | Should -BeExactly (ConvertTo-ComparableText $command.Expected) -Because "``$($command.Code)`` writes what the README shows"
+                }
+            }
         }
     }
 
