@@ -43,18 +43,18 @@ internal static class CallBenches
     {
         const string Id = "bench-calls";
         harness.Emulator.Script(Id, new Emulator.Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = Id, ["status"] = "Running" } });
-        const string One = "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1] -ErrorAction Stop";
+        const string One = "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] -ErrorAction Stop";
 
         // The first call of the session: credential, token and pipeline set-up, and JIT.
         var first = Stopwatch.StartNew();
         harness.Invoke(One, harness.Url, Id);
         var firstMs = first.Elapsed.TotalMilliseconds;
 
-        const string Many = "$url, $id, $n = $args; for ($i = 0; $i -lt $n; $i++) { $null = Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId s1 -Location westus -OperationId $id -ErrorAction Stop }";
+        const string Many = "$url, $id, $n = $args; for ($i = 0; $i -lt $n; $i++) { $null = Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $id -ErrorAction Stop }";
         var cmdletMs = MsPerIteration(harness, Many, Id, n);
 
         // The same calls as one command with the ids piped in: what one item costs without a command's set-up.
-        const string Piped = "$url, $id, $n = $args; & { for ($i = 0; $i -lt $n; $i++) { $id } } | Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId s1 -Location westus -ErrorAction Stop | Out-Null";
+        const string Piped = "$url, $id, $n = $args; & { for ($i = 0; $i -lt $n; $i++) { $id } } | Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -ErrorAction Stop | Out-Null";
         var pipedMs = MsPerIteration(harness, Piped, Id, n);
 
         // The same GETs, by hand: one HttpClient, a token fetched once.
@@ -81,7 +81,7 @@ internal static class CallBenches
         var nothing = Stopwatch.StartNew();
         harness.Invoke("$n = $args[0]; for ($i = 0; $i -lt $n; $i++) { $null = Get-Nothing }", n);
         var nothingMs = nothing.Elapsed.TotalMilliseconds / n;
-        const string ShapedLoop = "$url, $id, $n = $args; for ($i = 0; $i -lt $n; $i++) { $null = Get-ShapedNothing -ResourceManagerEndpoint $url -SubscriptionId s1 -Location westus -OperationId $id -ErrorAction Stop }";
+        const string ShapedLoop = "$url, $id, $n = $args; for ($i = 0; $i -lt $n; $i++) { $null = Get-ShapedNothing -ResourceManagerEndpoint $url -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $id -ErrorAction Stop }";
         var shapedMs = MsPerIteration(harness, ShapedLoop, Id, n);
 
         Console.WriteLine($"## Per call: {n} sequential Get-CacheOperationStatus calls against the same GETs with HttpClient and a fixed token (goal: ratio at most 1.3)");
@@ -95,7 +95,7 @@ internal static class CallBenches
     {
         const string Id = "bench-pipeline";
         harness.Emulator.Script(Id, new Emulator.Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = Id, ["status"] = "Succeeded" } });
-        const string Script = "$url, $id, $n = $args; & { for ($i = 0; $i -lt $n; $i++) { $id } } | Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId s1 -Location westus -ErrorAction Stop | Out-Null";
+        const string Script = "$url, $id, $n = $args; & { for ($i = 0; $i -lt $n; $i++) { $id } } | Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -ErrorAction Stop | Out-Null";
         harness.Invoke(Script, harness.Url, Id, 100);
 
         // The emulator runs in this process: its request log would grow with the items and count as ours.
@@ -120,7 +120,7 @@ internal static class CallBenches
         harness.Emulator.Script(Id, new Emulator.Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = Id, ["status"] = "Running" } });
         var clientId = Guid.NewGuid().ToString();
         harness.Invoke(
-            "$url, $id, $n, $client = $args; for ($i = 0; $i -lt $n; $i++) { $null = Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId s1 -Location westus -OperationId $id -Identity -ClientId $client -ErrorAction Stop }",
+            "$url, $id, $n, $client = $args; for ($i = 0; $i -lt $n; $i++) { $null = Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $id -Identity -ClientId $client -ErrorAction Stop }",
             harness.Url, Id, n, clientId);
         var requests = harness.Emulator.TokenRequests.Count(t => t.ClientId == clientId);
         Console.WriteLine($"## Tokens: token requests over {n} calls (goal: 1)");

@@ -120,6 +120,15 @@ public sealed class CredentialSpec
     /// </summary>
     internal void ResetPipeline(string scope) => pipelines.TryRemove(scope, out _);
 
+    private const string BearerPrefix = "Bearer ";
+
+    /// <summary>True when a token given with -AccessToken holds nothing but white space or the word Bearer.</summary>
+    public static bool IsEmptyAccessToken(SecureString token)
+    {
+        var text = StaticTokenCredential.RevealForCheck(token).Trim();
+        return text.Length == 0 || text.Equals(BearerPrefix.Trim(), StringComparison.OrdinalIgnoreCase);
+    }
+
     private sealed class StaticTokenCredential : TokenCredential
     {
         private readonly SecureString token;
@@ -127,10 +136,16 @@ public sealed class CredentialSpec
         public StaticTokenCredential(SecureString token) => this.token = token;
 
         public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
-            new(Reveal(token), DateTimeOffset.MaxValue);
+            new(WithoutScheme(Reveal(token)), DateTimeOffset.MaxValue);
+
+        /// <summary>A token pasted from an Authorization header ("Bearer eyJ...") is the token after the scheme.</summary>
+        private static string WithoutScheme(string value) =>
+            value.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) ? value.Substring(BearerPrefix.Length).Trim() : value.Trim();
 
         public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
             new(GetToken(requestContext, cancellationToken));
+
+        internal static string RevealForCheck(SecureString secure) => Reveal(secure);
 
         private static string Reveal(SecureString secure)
         {

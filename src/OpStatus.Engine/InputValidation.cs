@@ -85,6 +85,66 @@ public static class InputValidation
         return null;
     }
 
+    /// <summary>
+    /// A subscription id: a GUID. Braces, a '/subscriptions/' prefix copied from a resource id and a trailing
+    /// slash are named, with the value to give instead.
+    /// </summary>
+    public static string? CheckSubscriptionId(string? value)
+    {
+        if (CheckResourceManagerSegment(value, "subscription id", "00000000-0000-0000-0000-000000000000") is { } problem)
+        {
+            return problem;
+        }
+
+        if (Guid.TryParseExact(value, "D", out _))
+        {
+            return null;
+        }
+
+        var shown = Printable(value!);
+        var fromResourceId = Regex.Match(value!, "^/?subscriptions/([^/]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        if (fromResourceId.Success && Guid.TryParseExact(fromResourceId.Groups[1].Value, "D", out var inResourceId))
+        {
+            return $"The subscription id '{shown}' is part of a resource id. Give the GUID alone: -SubscriptionId '{inResourceId:D}'.";
+        }
+
+        if (Guid.TryParseExact(value, "B", out var braced))
+        {
+            return $"The subscription id '{shown}' has braces. Give it without them: -SubscriptionId '{braced:D}'.";
+        }
+
+        if (Guid.TryParseExact(value!.TrimEnd('/'), "D", out var slashed))
+        {
+            return $"The subscription id '{shown}' ends with '/'. Give the GUID alone: -SubscriptionId '{slashed:D}'.";
+        }
+
+        return $"The subscription id '{shown}' is not a GUID. A subscription id looks like '00000000-0000-0000-0000-000000000000'; find it with 'Get-AzSubscription' or 'az account show --query id'.";
+    }
+
+    /// <summary>
+    /// An operation id that is a whole status URL, or a piece of one: names the last segment, and Wait-OperationStatus -Uri
+    /// for the whole URL. Null when the value does not look like a URL.
+    /// </summary>
+    public static string? CheckNotAUrl(string? value, string what)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        var isUrl = value.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
+        var hasStatusPath = Regex.IsMatch(value, "/(operationsStatus|operationStatuses|operationResults|operations)/|/providers/|^/?subscriptions/|/projects/", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        if (!isUrl && !hasStatusPath)
+        {
+            return null;
+        }
+
+        var path = value.Split('?', '#')[0].TrimEnd('/');
+        var last = path.Substring(path.LastIndexOf('/') + 1);
+        var lastAdvice = last.Length > 0 ? $"give only its last segment ('{Printable(last)}'), or " : string.Empty;
+        return $"The {what} '{Printable(value)}' is a status URL, not an id. To read it, {lastAdvice}wait on the whole URL with: Wait-OperationStatus -Uri '<the URL>'.";
+    }
+
     /// <summary>An Azure region, as a name ('westus') or a display name ('West US').</summary>
     public static string? CheckLocation(string? value)
     {
@@ -137,6 +197,29 @@ public static class InputValidation
     /// </summary>
     public static string? CheckEndpoint(Uri? value, string parameterName) =>
         CheckTokenUrl(value, parameterName, "Give the whole URL, starting with https://.", queryAllowed: false, "Give the endpoint alone.");
+
+    /// <summary>
+    /// An endpoint the request path is added to: as CheckEndpoint, and with no path of its own that the request
+    /// would repeat. <paramref name="shape"/> shows the endpoint's expected form.
+    /// </summary>
+    public static string? CheckEndpointRoot(Uri? value, string parameterName, string shape, params string[] addedPaths)
+    {
+        if (CheckEndpoint(value, parameterName) is { } problem)
+        {
+            return problem;
+        }
+
+        var path = value!.AbsolutePath;
+        foreach (var added in addedPaths)
+        {
+            if (added.Length == 0 ? path.Trim('/').Length > 0 : path.IndexOf(added, StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                return $"{parameterName} '{Printable(Display(value))}' has a path ('{Printable(path)}') that the request adds itself. Give the endpoint alone, in the form {shape}.";
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// An async-operation URL that tokens may be sent to: as an endpoint, but with its query (the api-version

@@ -69,7 +69,7 @@ static void UseOpStatus(Runspace runspace, string url, string operationId)
 {
     var output = Run(
         runspace,
-        "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1] -ErrorAction Stop | Wait-OperationStatus -ErrorAction Stop",
+        "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] -ErrorAction Stop | Wait-OperationStatus -ErrorAction Stop",
         url,
         operationId);
     Console.WriteLine("opstatus: " + string.Join(",", output.Select(o => o.Properties["Status"].Value)));

@@ -28,7 +28,7 @@ public sealed class CancellationTests : TestBase
 
         using var session = NewSession();
         var (shell, pending) = session.Start(
-            "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1]", Url, id);
+            "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1]", Url, id);
         using (shell)
         {
             WaitForRequests(id, 1);

@@ -77,6 +77,7 @@ public sealed class CredentialTests : TestBase
     [InlineData("plain")]
     [InlineData("secure")]
     [InlineData("azAccessToken")]
+    [InlineData("bearer")]
     public void AccessToken_is_accepted_as_string_SecureString_or_Get_AzAccessToken_output(string form)
     {
         var id = NewId();
@@ -88,6 +89,7 @@ public sealed class CredentialTests : TestBase
         var expression = form switch
         {
             "plain" => "$raw",
+            "bearer" => "\"Bearer $raw\"",
             "secure" => "$s = [securestring]::new(); foreach ($c in $raw.ToCharArray()) { $s.AppendChar($c) }; $s",
             _ => "$s = [securestring]::new(); foreach ($c in $raw.ToCharArray()) { $s.AppendChar($c) }; [pscustomobject]@{ Token = $s; ExpiresOn = [datetimeoffset]::Now.AddHours(1); Type = 'Bearer' }",
         };
@@ -110,7 +112,7 @@ public sealed class CredentialTests : TestBase
 
         using var session = NewSession();
         var result = session.Run(
-            "$DebugPreference = 'Continue'; Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1] -AccessToken $args[2] -Verbose",
+            "$DebugPreference = 'Continue'; Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] -AccessToken $args[2] -Verbose",
             Url, id, secret);
 
         var error = Assert.Single(result.Errors);
@@ -130,7 +132,7 @@ public sealed class CredentialTests : TestBase
         var devCenterToken = Emulator.IssueToken(AzureEmulator.DevCenterAudience);
 
         using var session = NewSession();
-        var result = Cache(session, "s1", id, $"-AccessToken '{devCenterToken}'");
+        var result = Cache(session, NewSubscription(), id, $"-AccessToken '{devCenterToken}'");
 
         var error = Assert.Single(result.Errors);
         Assert.Equal("GetCacheOperationStatusCommandHttp401.InvalidAuthenticationTokenAudience,OpStatus.Commands.GetCacheOperationStatusCommand", error.FullyQualifiedErrorId);
@@ -176,7 +178,7 @@ public sealed class CredentialFailureTests : TestBase
     {
         // The emulator's spare origin: a scope no other test asks for, so no token is cached for it. The
         // subscription is this run's own, so the last assertion sees only this test's requests.
-        var subscription = "no-sign-in-" + Guid.NewGuid().ToString("N");
+        var subscription = Guid.NewGuid().ToString();
         var endpoint = Emulator.SpareUri.ToString();
         Emulator.FailNextTokenRequests(1000, status: 400);
         try

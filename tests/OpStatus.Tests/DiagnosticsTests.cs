@@ -78,8 +78,8 @@ public sealed class DiagnosticsTests : TestBase
         {
             session.Run("$DebugPreference = 'Continue'; $args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -Verbose | Out-Default", Url, NewSubscription(), new[] { good, failed, NewId() }).AllText(),
             session.Run("$DebugPreference = 'Continue'; Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName myProject -OperationId $args[1] -Verbose", Url, devCenterId).AllText(),
-            session.Run("$DebugPreference = 'Continue'; Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -AsyncOperationId $args[1] -Verbose -ErrorAction Stop", Url, NewId()).AllText(),
-            session.Run("$DebugPreference = 'Continue'; Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId x -AccessToken $args[1] -Verbose", Url, Emulator.IssueToken(Emulator.ResourceManagerAudience)).AllText(),
+            session.Run("$DebugPreference = 'Continue'; Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -AsyncOperationId $args[1] -Verbose -ErrorAction Stop", Url, NewId()).AllText(),
+            session.Run("$DebugPreference = 'Continue'; Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId x -AccessToken $args[1] -Verbose", Url, Emulator.IssueToken(Emulator.ResourceManagerAudience)).AllText(),
         };
 
         var tokens = Emulator.IssuedTokens;

@@ -196,7 +196,7 @@ public sealed class ErrorTests : TestBase
         listener.Stop();
 
         using var session = NewSession();
-        var result = session.Run($"Get-CacheOperationStatus -ResourceManagerEndpoint https://127.0.0.1:{port}/ -SubscriptionId s1 -Location westus -OperationId x -AccessToken not-a-real-token");
+        var result = session.Run($"Get-CacheOperationStatus -ResourceManagerEndpoint https://127.0.0.1:{port}/ -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId x -AccessToken not-a-real-token");
 
         var error = Assert.Single(result.Errors);
         Assert.Equal(ErrorCategory.ConnectionError, error.CategoryInfo.Category);

@@ -44,23 +44,4 @@ public sealed class EscapingTests : TestBase
         Assert.Equal($"/subscriptions/{subscription}/providers/Microsoft.Cache/locations/westus/operationsStatus/{Uri.EscapeDataString(operationId)}?api-version=2024-10-01", seen.RawTarget);
         Assert.Equal(operationId, Prop(result.Output[0], "OperationId"));
     }
-
-    [Theory]
-    [Trait("Reliability", "HostileInput")]
-    [InlineData("../../x")]
-    [InlineData("sub/providers")]
-    [InlineData("sub?x")]
-    public void Subscription_ids_arrive_exactly_as_given(string suffix)
-    {
-        var subscription = NewSubscription() + suffix;
-        var operationId = NewId();
-        Emulator.Script(operationId, Ok(StatusBody("Running", operationId)));
-
-        using var session = NewSession();
-        var result = session.Run("Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -AsyncOperationId $args[2]", Url, subscription, operationId);
-
-        AssertNoErrors(result);
-        var seen = Assert.Single(RequestsFor(operationId));
-        Assert.Equal($"/subscriptions/{Uri.EscapeDataString(subscription)}/providers/Microsoft.OperationalInsights/locations/westus/operationStatuses/{operationId}?api-version=2025-02-01", seen.RawTarget);
-    }
 }

@@ -152,7 +152,7 @@ public sealed class GetCmdletTests : TestBase
         Emulator.Script(id, Ok(StatusBody("Failed", id, ("error", error))));
 
         using var session = NewSession();
-        var result = session.Run("$VerbosePreference = $DebugPreference = 'SilentlyContinue'; (Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1]).Error | Out-Default", Url, id);
+        var result = session.Run("$VerbosePreference = $DebugPreference = 'SilentlyContinue'; (Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1]).Error | Out-Default", Url, id);
 
         AssertNoErrors(result);
         var text = System.Text.RegularExpressions.Regex.Replace(result.HostText, "\u001b\\[[0-9;]*m", string.Empty);

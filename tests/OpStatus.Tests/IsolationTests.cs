@@ -48,7 +48,7 @@ public sealed class IsolationTests : TestBase
         using var session = NewSession();
         var result = session.Run(
             """
-            $null = Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1]
+            $null = Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1]
             foreach ($name in 'OpStatus', 'OpStatus.Model', 'OpStatus.Engine', 'Azure.Core', 'Microsoft.Identity.Client') {
                 $assembly = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq $name -and $_.Location -like '*OpStatus*' }
                 $context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($assembly)

@@ -210,7 +210,7 @@ public sealed class ReliabilityIsolatedTests : TestBase
         {
             using var session = NewSession();
             var (shell, pending) = session.Start(
-                "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1] -Identity -ClientId $args[2]", Url, id, clientId);
+                "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] -Identity -ClientId $args[2]", Url, id, clientId);
             using (shell)
             {
                 // The token request is under way (the endpoint answers only after 30 s).

@@ -196,7 +196,7 @@ public sealed class SignInEnvironmentTests : TestBase
             int Count() => Emulator.TokenRequests.Count(t => t.Resource.Contains("[::1]", StringComparison.Ordinal) && t.ClientId == "0b5a9f7e-2c3d-4e5f-8a9b-1c2d3e4f5a6b");
             var before = Count();
             using var session = NewSession();
-            const string Read = "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1] -Identity -ClientId 0b5a9f7e-2c3d-4e5f-8a9b-1c2d3e4f5a6b";
+            const string Read = "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] -Identity -ClientId 0b5a9f7e-2c3d-4e5f-8a9b-1c2d3e4f5a6b";
             AssertNoErrors(session.Run(Read, endpoint, ids[0]));
             Thread.Sleep(1500);
             AssertNoErrors(session.Run(Read, endpoint, ids[1]));

@@ -117,7 +117,7 @@ public sealed class ValidationTests : TestBase
     public void Resource_Manager_endpoints_that_could_leak_a_token_are_refused(string endpoint, string reason)
     {
         using var session = NewSession();
-        var result = session.Run("Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -AsyncOperationId $args[1]", endpoint, NewId());
+        var result = session.Run("Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -AsyncOperationId $args[1]", endpoint, NewId());
 
         AssertRefused(result, "GetLogAnalyticsOperationStatusCommandInvalidResourceManagerEndpoint", reason);
     }
@@ -127,7 +127,7 @@ public sealed class ValidationTests : TestBase
     public void An_unknown_environment_is_refused_by_the_parameter_binder()
     {
         using var session = NewSession();
-        var result = session.Run("Get-CacheOperationStatus -Environment AzureMoon -SubscriptionId s1 -Location westus -OperationId x");
+        var result = session.Run("Get-CacheOperationStatus -Environment AzureMoon -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId x");
 
         Assert.Empty(result.Output);
         var error = Assert.Single(result.Errors);
@@ -172,6 +172,125 @@ public sealed class ValidationTests : TestBase
         Assert.Equal(new[] { good }, result.Output.Select(o => (string)Prop(o, "Name")!).ToArray());
         Assert.Equal(2, result.Errors.Count);
         Assert.All(result.Errors, e => Assert.Equal(ErrorCategory.InvalidData, e.CategoryInfo.Category));
+    }
+
+    [Theory]
+    [Trait("Reliability", "HostileInput")]
+    [InlineData("0000-1111", "is not a GUID")]
+    [InlineData("{0}/", "-SubscriptionId '{0}'")]
+    [InlineData("{{{0}}}", "-SubscriptionId '{0}'")]
+    [InlineData("/subscriptions/{0}", "-SubscriptionId '{0}'")]
+    [InlineData("subscriptions/{0}/resourceGroups/rg", "-SubscriptionId '{0}'")]
+    [InlineData("{0}/../../x", "is not a GUID")]
+    [InlineData("sub?x", "is not a GUID")]
+    public void A_subscription_id_that_is_not_a_GUID_is_refused_with_what_to_give_instead(string template, string advice)
+    {
+        var guid = Guid.NewGuid().ToString();
+        var subscription = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, guid);
+        var before = Emulator.Requests.Count;
+        using var session = NewSession();
+        var result = session.Run("Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -AsyncOperationId $args[2]", Url, subscription, NewId());
+
+        AssertRefused(result, "GetLogAnalyticsOperationStatusCommandInvalidSubscriptionId", string.Format(System.Globalization.CultureInfo.InvariantCulture, advice, guid));
+        Assert.Equal(before, Emulator.Requests.Count);
+    }
+
+    [Theory]
+    [Trait("Reliability", "HostileInput")]
+    [InlineData("cache", "{0}subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Cache/locations/westus/operationsStatus/{1}?api-version=2024-10-01")]
+    [InlineData("cache", "/subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Cache/locations/westus/operationsStatus/{1}")]
+    [InlineData("logAnalytics", "{0}subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.OperationalInsights/locations/westus/operationStatuses/{1}")]
+    [InlineData("devCenter", "{0}projects/myProject/operationstatuses/{1}?api-version=2025-02-01")]
+    public void A_status_URL_pasted_as_the_operation_id_is_refused_with_its_last_segment_and_Wait_Uri(string service, string template)
+    {
+        var id = Guid.NewGuid().ToString();
+        var pasted = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, Url, id);
+        var before = Emulator.Requests.Count;
+        using var session = NewSession();
+        var (command, prefix) = service switch
+        {
+            "cache" => ("Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1]", "GetCacheOperationStatusCommand"),
+            "logAnalytics" => ("Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -AsyncOperationId $args[1]", "GetLogAnalyticsOperationStatusCommand"),
+            _ => ("Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName myProject -OperationId $args[1]", "GetDevCenterOperationStatusCommand"),
+        };
+        var result = session.Run(command, Url, pasted);
+
+        var error = AssertRefused(result, prefix + "InvalidOperationId", "Wait-OperationStatus -Uri");
+        Assert.Contains($"('{id}')", error.Exception.Message);
+        Assert.Equal(before, Emulator.Requests.Count);
+    }
+
+    [Theory]
+    [Trait("Reliability", "HostileInput")]
+    [InlineData("projects/myProject")]
+    [InlineData("projects")]
+    [InlineData("x/")]
+    public void A_Dev_Center_endpoint_with_a_path_is_refused_with_the_endpoint_shape(string path)
+    {
+        var before = Emulator.Requests.Count;
+        using var session = NewSession();
+        var result = session.Run("Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName myProject -OperationId $args[1]", Url + path, GoodDevCenterId);
+
+        AssertRefused(result, "GetDevCenterOperationStatusCommandInvalidEndpoint", "https://{tenantId}-{devCenterName}.{region}.devcenter.azure.com");
+        Assert.Equal(before, Emulator.Requests.Count);
+    }
+
+    [Fact]
+    [Trait("Reliability", "HostileInput")]
+    public void A_Resource_Manager_endpoint_with_a_subscription_path_is_refused()
+    {
+        using var session = NewSession();
+        var result = session.Run("Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1]", Url + "subscriptions/11111111-1111-1111-1111-111111111111/", NewId());
+
+        AssertRefused(result, "GetCacheOperationStatusCommandInvalidResourceManagerEndpoint", "the request adds itself");
+    }
+
+    [Fact]
+    [Trait("Reliability", "HostileInput")]
+    public void Environment_with_ResourceManagerEndpoint_says_they_exclude_each_other()
+    {
+        var before = Emulator.Requests.Count;
+        using var session = NewSession();
+        var result = session.Run("Get-CacheOperationStatus -Environment AzureCloud -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1]", Url, NewId());
+
+        Assert.Empty(result.Output);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("GetCacheOperationStatusCommandCloudConflict,OpStatus.Commands.GetCacheOperationStatusCommand", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Contains("exclude each other", error.Exception.Message);
+        Assert.Equal(before, Emulator.Requests.Count);
+    }
+
+    [Theory]
+    [Trait("Reliability", "HostileInput")]
+    [InlineData("")]
+    [InlineData("   ")]
+    [InlineData("Bearer ")]
+    public void An_empty_AccessToken_is_refused_before_any_request(string token)
+    {
+        var before = Emulator.Requests.Count;
+        using var session = NewSession();
+        var result = session.Run("Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] -AccessToken $args[2]", Url, NewId(), token);
+
+        Assert.Empty(result.Output);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("GetCacheOperationStatusCommandInvalidAccessToken,OpStatus.Commands.GetCacheOperationStatusCommand", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Contains("-AccessToken is empty", error.Exception.Message);
+        Assert.Equal(before, Emulator.Requests.Count);
+    }
+
+    [Fact]
+    [Trait("Reliability", "HostileInput")]
+    public void An_operation_id_piped_to_Wait_says_what_Wait_takes()
+    {
+        using var session = NewSession();
+        var result = session.Run("'testoperationid' | Wait-OperationStatus; 'after'");
+
+        Assert.Equal("after", Assert.Single(result.Output).BaseObject);
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("is not a URL", error.Exception.Message);
+        Assert.Contains("-OperationId 'testoperationid' | Wait-OperationStatus", error.Exception.Message);
     }
 
     private static ErrorRecord AssertRefused(ScriptResult result, string errorId, string reason)

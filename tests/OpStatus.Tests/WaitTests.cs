@@ -490,7 +490,7 @@ public sealed class WaitTokenTests : TestBase
             var before = Emulator.TokenRequests.Count(t => t.Resource.Contains("[::1]", StringComparison.Ordinal));
             using var session = NewSession();
             var result = session.Run(
-                "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1] | Wait-OperationStatus",
+                "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] | Wait-OperationStatus",
                 endpoint, id);
 
             AssertNoErrors(result);
@@ -528,7 +528,7 @@ public sealed class WaitRevocationTests : TestBase
 
         using var session = NewSession();
         var (shell, pending) = session.Start(
-            "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId s1 -Location westus -OperationId $args[1] | Wait-OperationStatus",
+            "Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] | Wait-OperationStatus",
             endpoint, id);
         using (shell)
         {

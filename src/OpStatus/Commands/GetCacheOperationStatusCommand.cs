@@ -7,7 +7,7 @@ namespace OpStatus.Commands;
 /// <summary>
 /// Get-CacheOperationStatus: the status of an Azure Managed Redis / Redis Enterprise (Microsoft.Cache) operation.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "CacheOperationStatus", DefaultParameterSetName = EnvironmentSet)]
+[Cmdlet(VerbsCommon.Get, "CacheOperationStatus")]
 [OutputType(typeof(OperationStatus))]
 public sealed class GetCacheOperationStatusCommand : ResourceManagerCommand
 {

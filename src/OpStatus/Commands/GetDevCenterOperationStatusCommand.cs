@@ -32,9 +32,9 @@ public sealed class GetDevCenterOperationStatusCommand : OpStatusCommand
     protected override void ProcessRecord()
     {
         var apiVersion = ApiVersion ?? AzureService.DevCenter.DefaultApiVersion;
-        if (!Validate(InputValidation.CheckDevCenterOperationId(OperationId), "InvalidOperationId", OperationId)
+        if (!Validate(InputValidation.CheckNotAUrl(OperationId, "operation id") ?? InputValidation.CheckDevCenterOperationId(OperationId), "InvalidOperationId", OperationId)
             || !Validate(InputValidation.CheckDevCenterProjectName(ProjectName), "InvalidProjectName", ProjectName)
-            || !Validate(InputValidation.CheckEndpoint(Endpoint, "-Endpoint"), "InvalidEndpoint", Endpoint)
+            || !Validate(InputValidation.CheckEndpointRoot(Endpoint, "-Endpoint", "https://{tenantId}-{devCenterName}.{region}.devcenter.azure.com", string.Empty), "InvalidEndpoint", Endpoint)
             || !Validate(InputValidation.CheckApiVersion(apiVersion), "InvalidApiVersion", apiVersion))
         {
             return;

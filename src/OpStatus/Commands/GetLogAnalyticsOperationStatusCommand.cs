@@ -7,7 +7,7 @@ namespace OpStatus.Commands;
 /// <summary>
 /// Get-LogAnalyticsOperationStatus: the status of a Log Analytics (Microsoft.OperationalInsights) asynchronous operation.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "LogAnalyticsOperationStatus", DefaultParameterSetName = EnvironmentSet)]
+[Cmdlet(VerbsCommon.Get, "LogAnalyticsOperationStatus")]
 [OutputType(typeof(OperationStatus))]
 public sealed class GetLogAnalyticsOperationStatusCommand : ResourceManagerCommand
 {

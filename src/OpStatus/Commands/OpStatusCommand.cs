@@ -83,6 +83,10 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
         {
             problem = "-AccessToken already carries a signed-in identity: give it alone, or leave it out and sign in with -Identity, -ClientId or -TenantId.";
         }
+        else if (AccessToken is not null && CredentialSpec.IsEmptyAccessToken(AccessToken))
+        {
+            (problem, id) = ("-AccessToken is empty. Give the token itself, for example (Get-AzAccessToken).Token or the output of 'az account get-access-token --query accessToken --output tsv', or leave -AccessToken out to sign in.", "InvalidAccessToken");
+        }
         else if (InputValidation.CheckClientId(ClientId) is { } badClient)
         {
             (problem, id) = (badClient, "InvalidClientId");

@@ -9,9 +9,6 @@ namespace OpStatus.Commands;
 /// </summary>
 public abstract class ResourceManagerCommand : OpStatusCommand
 {
-    protected const string EnvironmentSet = "Environment";
-    protected const string CustomEndpointSet = "ResourceManagerEndpoint";
-
     /// <summary>The id of the subscription the operation runs in.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     public string SubscriptionId { get; set; } = string.Empty;
@@ -22,13 +19,27 @@ public abstract class ResourceManagerCommand : OpStatusCommand
     public string Location { get; set; } = string.Empty;
 
     /// <summary>The Azure cloud: AzureCloud (the default), AzureUSGovernment or AzureChinaCloud.</summary>
-    [Parameter(ParameterSetName = EnvironmentSet)]
+    /// <remarks>No parameter sets for the two: so that giving both gets a message of ours, not AmbiguousParameterSet.</remarks>
+    [Parameter]
     [ValidateSet(AzureCloud.AzureCloudName, AzureCloud.AzureUSGovernmentName, AzureCloud.AzureChinaCloudName, IgnoreCase = true)]
     public string Environment { get; set; } = AzureCloud.AzureCloudName;
 
     /// <summary>The Resource Manager endpoint of any other cloud (Azure Stack Hub, a private cloud).</summary>
-    [Parameter(Mandatory = true, ParameterSetName = CustomEndpointSet)]
+    [Parameter]
     public Uri? ResourceManagerEndpoint { get; set; }
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        if (ResourceManagerEndpoint is not null && MyInvocation.BoundParameters.ContainsKey(nameof(Environment)))
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new ArgumentException("-Environment and -ResourceManagerEndpoint exclude each other: -Environment picks a known cloud, -ResourceManagerEndpoint names the Resource Manager of any other. Give one of them."),
+                ErrorIdPrefix + "CloudConflict",
+                ErrorCategory.InvalidArgument,
+                ResourceManagerEndpoint));
+        }
+    }
 
     /// <summary>The service this cmdlet reads.</summary>
     protected abstract AzureService Service { get; }
@@ -49,16 +60,16 @@ public abstract class ResourceManagerCommand : OpStatusCommand
     {
         var operationId = CurrentOperationId;
         var apiVersion = CurrentApiVersion ?? Service.DefaultApiVersion;
-        if (!Validate(InputValidation.CheckResourceManagerSegment(operationId, OperationIdWhat, "713192d7-503f-477a-9cfe-4efc3ee2bd11"), "InvalidOperationId", operationId)
-            || !Validate(InputValidation.CheckResourceManagerSegment(SubscriptionId, "subscription id", "00000000-0000-0000-0000-000000000000"), "InvalidSubscriptionId", SubscriptionId)
+        if (!Validate(InputValidation.CheckResourceManagerSegment(operationId, OperationIdWhat, "713192d7-503f-477a-9cfe-4efc3ee2bd11") ?? InputValidation.CheckNotAUrl(operationId, OperationIdWhat), "InvalidOperationId", operationId)
+            || !Validate(InputValidation.CheckSubscriptionId(SubscriptionId), "InvalidSubscriptionId", SubscriptionId)
             || !Validate(InputValidation.CheckLocation(Location), "InvalidLocation", Location)
             || !Validate(InputValidation.CheckApiVersion(apiVersion), "InvalidApiVersion", apiVersion)
-            || !Validate(ParameterSetName == CustomEndpointSet ? InputValidation.CheckEndpoint(ResourceManagerEndpoint, "-ResourceManagerEndpoint") : null, "InvalidResourceManagerEndpoint", ResourceManagerEndpoint))
+            || !Validate(ResourceManagerEndpoint is not null ? InputValidation.CheckEndpointRoot(ResourceManagerEndpoint, "-ResourceManagerEndpoint", "https://management.example.com/", "/subscriptions", "/providers") : null, "InvalidResourceManagerEndpoint", ResourceManagerEndpoint))
         {
             return;
         }
 
-        var cloud = ParameterSetName == CustomEndpointSet
+        var cloud = ResourceManagerEndpoint is not null
             ? AzureCloud.Custom(ResourceManagerEndpoint!)
             : AzureCloud.FindByName(Environment) ?? AzureCloud.Public;
         var uri = StatusUri(cloud, SubscriptionId, InputValidation.NormalizeLocation(Location), operationId, apiVersion);

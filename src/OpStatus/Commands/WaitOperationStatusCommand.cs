@@ -114,7 +114,11 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         {
             foreach (var uri in Uri)
             {
-                var problem = AsyncOperationUri.Resolve(uri, ResourceManagerEndpoint, Endpoint, out var cloud, out var scope);
+                AzureCloud cloud = AzureCloud.Public;
+                string scope = string.Empty;
+                var problem = uri is { IsAbsoluteUri: false }
+                    ? $"'{InputValidation.Printable(uri.OriginalString)}' is not a URL. Wait-OperationStatus waits on what Get-DevCenterOperationStatus, Get-CacheOperationStatus and Get-LogAnalyticsOperationStatus write, or on async-operation URLs (-Uri). To wait on an operation id, read it first and pipe the status in, for example: Get-CacheOperationStatus -SubscriptionId <subscription> -Location <region> -OperationId '{InputValidation.Printable(uri.OriginalString)}' | Wait-OperationStatus."
+                    : AsyncOperationUri.Resolve(uri, ResourceManagerEndpoint, Endpoint, out cloud, out scope);
                 if (problem is not null)
                 {
                     WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + "UntrustedUri", ErrorCategory.InvalidArgument, uri));

@@ -20,7 +20,7 @@ public abstract class TestBase
     protected static string NewId() => Guid.NewGuid().ToString();
 
     /// <summary>A subscription id that marks a test's requests in the emulator's log.</summary>
-    protected static string NewSubscription() => "sub-" + Guid.NewGuid().ToString("N")[..12];
+    protected static string NewSubscription() => Guid.NewGuid().ToString();
 
     protected static PowerShellSession NewSession() => new();
 
