@@ -722,6 +722,46 @@ Describe 'OpStatus module' {
         }
     }
 
+    Context 'Views and export' {
+        It 'never shows a percent above 100 in the table, the list or verbose, and keeps the raw value' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Running'; percentComplete = 250 })
+
+            $status = Get-CacheOperationStatus @Arm -OperationId $id
+            $status.PercentComplete | Should -Be 250
+            ($status | Format-Table | Out-String -Width 80) | Should -Match 'Running\s+100\s'
+            ($status | Format-List | Out-String -Width 80) | Should -Match 'PercentComplete\s+: 100\r?\n'
+        }
+
+        It 'shows list-view times with their offset' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded'; startTime = '2026-11-30T10:00:00Z'; endTime = '2026-11-30T10:05:00Z' })
+
+            $text = Get-CacheOperationStatus @Arm -OperationId $id | Format-List | Out-String -Width 120
+            $offset = [DateTimeOffset]::Parse('2026-11-30T10:00:00Z').ToLocalTime().ToString('zzz')
+            $text | Should -Match "StartTime\s+: .*$([regex]::Escape($offset))"
+        }
+
+        It 'shows whole ids and the service with Format-Table -View Ids, within 80 columns' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Running' })
+
+            $lines = @(Get-CacheOperationStatus @Arm -OperationId $id | Format-Table -View Ids | Out-String -Width 80) -split "`n"
+            $row = $lines | Where-Object { $_ -match [regex]::Escape($id) }
+            $row | Should -Match "^Cache\s+$([regex]::Escape($id))\s+Running"
+            ($lines | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 80
+        }
+
+        It 'exports Properties and AdditionalProperties to CSV as JSON text' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Running'; properties = @{ sku = 'E10'; shards = 2 }; region = @{ name = 'westus' } })
+
+            $row = Get-CacheOperationStatus @Arm -OperationId $id | ConvertTo-Csv | ConvertFrom-Csv
+            ($row.Properties | ConvertFrom-Json).sku | Should -Be 'E10'
+            ($row.AdditionalProperties | ConvertFrom-Json).region.name | Should -Be 'westus'
+        }
+    }
+
     Context 'README examples' {
         BeforeAll {
             # What a command wrote, with what changes from run to run made the same.

@@ -183,7 +183,7 @@ internal static class StatusParser
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var dictionary = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+                var dictionary = new PropertyDictionary();
                 foreach (var property in element.EnumerateObject())
                 {
                     dictionary[property.Name] = ToValue(property.Value);
@@ -280,7 +280,9 @@ internal static class StatusParser
             }
         }
 
+        // "0001-01-01T00:00:00" is how some services write "no time yet".
         return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var parsed)
+            && parsed.Year > 1
             ? parsed
             : null;
     }

@@ -39,7 +39,15 @@ public sealed class OperationStatus
 
     public DateTimeOffset? StartTime { get; internal set; }
 
-    public DateTimeOffset? EndTime { get; internal set; }
+    /// <summary>When the operation ended: empty until the status is terminal, whatever the service sent before.</summary>
+    public DateTimeOffset? EndTime
+    {
+        get => IsTerminal ? ReportedEndTime : null;
+        internal set => ReportedEndTime = value;
+    }
+
+    /// <summary>The endTime the service sent, terminal or not (some services send one while the operation still runs).</summary>
+    public DateTimeOffset? ReportedEndTime { get; private set; }
 
     /// <summary>Percent of the operation that is complete, when the service reports it (Dev Center does).</summary>
     public double? PercentComplete { get; internal set; }
@@ -54,13 +62,29 @@ public sealed class OperationStatus
     public OperationError? Error { get; internal set; }
 
     /// <summary>Top-level fields of the response that have no property of their own, kept as they came.</summary>
-    public IDictionary<string, object?> AdditionalProperties { get; internal set; } = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+    public IDictionary<string, object?> AdditionalProperties { get; internal set; } = new PropertyDictionary();
 
     /// <summary>True when the status is Succeeded, Failed or Canceled (compared case-insensitively): nothing more will happen.</summary>
     public bool IsTerminal => Status is not null && TerminalStates.Contains(Status);
 
-    /// <summary>How long the operation ran: to its end time, or, while it runs, to the moment the status was read.</summary>
-    public TimeSpan? Duration => StartTime is null ? null : (EndTime ?? RetrievedAt) - StartTime.Value;
+    /// <summary>
+    /// How long the operation ran: to its end time, or, while it runs, to the moment the status was read. Empty
+    /// without a start time, or when a terminal status has no end time; never negative (clocks differ).
+    /// </summary>
+    public TimeSpan? Duration
+    {
+        get
+        {
+            var end = IsTerminal ? EndTime : RetrievedAt;
+            if (StartTime is not { } start || end is not { } until)
+            {
+                return null;
+            }
+
+            var duration = until - start;
+            return duration < TimeSpan.Zero ? TimeSpan.Zero : duration;
+        }
+    }
 
     /// <summary>The URL the status was read from.</summary>
     public Uri Uri { get; }

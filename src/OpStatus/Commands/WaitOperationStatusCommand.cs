@@ -273,7 +273,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         : $"{e.Request.Service.Name} operation '{InputValidation.Printable(e.Request.OperationId)}'";
 
     private static string Percent(OperationStatus status) =>
-        status.PercentComplete is { } p ? string.Format(CultureInfo.InvariantCulture, " ({0:0.#}%)", p) : string.Empty;
+        status.PercentComplete is { } p ? string.Format(CultureInfo.InvariantCulture, " ({0:0.#}%)", Math.Max(0, Math.Min(100, p))) : string.Empty;
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds >= 1
         ? string.Format(CultureInfo.InvariantCulture, "{0:0.#} s", span.TotalSeconds)
