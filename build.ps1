@@ -376,8 +376,14 @@ function Invoke-Test {
 
 # Starts the emulator and returns the process and the settings it printed (EMULATOR_URL, ...).
 function Start-Emulator([string] $Certs) {
-    $start = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($argument in $EmulatorDll, 'serve', '--certs', $Certs) {
+    # In a session of its own where setsid exists, so that Ctrl+C in the try-out shell does not stop it too.
+    $setsid = if ($OnLinux) { Get-Command -Name setsid -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1 }
+    $start = [System.Diagnostics.ProcessStartInfo]::new($(if ($setsid) { $setsid.Source } else { 'dotnet' }))
+    $arguments = @($EmulatorDll, 'serve', '--certs', $Certs)
+    if ($setsid) {
+        $arguments = @('dotnet') + $arguments
+    }
+    foreach ($argument in $arguments) {
         $start.ArgumentList.Add($argument)
     }
     $start.RedirectStandardOutput = $true

@@ -33,7 +33,7 @@ $samples = [ordered]@{
     'fa067167-e49d-41bd-8dd8-de719b9de3b3' = @(
         @{ status = 200; headers = @{ 'Retry-After' = '1' }; body = @{ id = '/projects/myProject/operationstatuses/fa067167-e49d-41bd-8dd8-de719b9de3b3'; name = 'fa067167-e49d-41bd-8dd8-de719b9de3b3'; status = 'Running'; percentComplete = 40; startTime = (Get-SampleTime -121.5) } }
         @{ status = 200; headers = @{ 'Retry-After' = '1' }; body = @{ id = '/projects/myProject/operationstatuses/fa067167-e49d-41bd-8dd8-de719b9de3b3'; name = 'fa067167-e49d-41bd-8dd8-de719b9de3b3'; status = 'Running'; percentComplete = 80; startTime = (Get-SampleTime -121.5) } }
-        @{ status = 200; body = @{ id = '/projects/myProject/operationstatuses/fa067167-e49d-41bd-8dd8-de719b9de3b3'; name = 'fa067167-e49d-41bd-8dd8-de719b9de3b3'; status = 'Succeeded'; percentComplete = 100; startTime = (Get-SampleTime -121.5); endTime = (Get-SampleTime 0) } }
+        @{ status = 200; body = @{ id = '/projects/myProject/operationstatuses/fa067167-e49d-41bd-8dd8-de719b9de3b3'; name = 'fa067167-e49d-41bd-8dd8-de719b9de3b3'; status = 'Succeeded'; percentComplete = 100; startTime = (Get-SampleTime -121.5); endTime = '{now}' } }
     )
     # Cache: a database creation that succeeded.
     'testoperationid'                      = @(
@@ -42,7 +42,7 @@ $samples = [ordered]@{
     # Cache: a scale-out that is still running, then succeeds.
     'c3b9e7a2-41f0-4d8e-9b6a-7f2d1e0c5a84' = @(
         @{ status = 200; headers = @{ 'Retry-After' = '1' }; body = @{ name = 'c3b9e7a2-41f0-4d8e-9b6a-7f2d1e0c5a84'; status = 'InProgress'; startTime = (Get-SampleTime -3.2) } }
-        @{ status = 200; body = @{ name = 'c3b9e7a2-41f0-4d8e-9b6a-7f2d1e0c5a84'; status = 'Succeeded'; startTime = (Get-SampleTime -3.2); endTime = (Get-SampleTime 0) } }
+        @{ status = 200; body = @{ name = 'c3b9e7a2-41f0-4d8e-9b6a-7f2d1e0c5a84'; status = 'Succeeded'; startTime = (Get-SampleTime -3.2); endTime = '{now}' } }
     )
     # Log Analytics: a workspace deletion that failed.
     '713192d7-503f-477a-9cfe-4efc3ee2bd11' = @(

@@ -13,19 +13,31 @@ public sealed class AzureService
         "DevCenter",
         "2025-02-01",
         new[] { "2025-02-01", "2024-02-01", "2023-04-01" },
-        fixedScope: "https://devcenter.azure.com/.default");
+        fixedScope: "https://devcenter.azure.com/.default")
+    {
+        Identifiers = "the operation id, the project name and the endpoint",
+        ReadScope = "the project",
+    };
 
     public static readonly AzureService Cache = new(
         "Cache",
         "2024-10-01",
         new[] { "2025-07-01", "2025-04-01", "2024-10-01", "2024-02-01" },
-        fixedScope: null);
+        fixedScope: null)
+    {
+        Identifiers = "the operation id, the location and the subscription id",
+        ReadScope = "the subscription",
+    };
 
     public static readonly AzureService LogAnalytics = new(
         "LogAnalytics",
         "2025-02-01",
         new[] { "2025-07-01", "2025-02-01", "2023-09-01", "2020-08-01" },
-        fixedScope: null);
+        fixedScope: null)
+    {
+        Identifiers = "the operation id, the location and the subscription id",
+        ReadScope = "the subscription",
+    };
 
     /// <summary>
     /// Any Azure async-operation URL (Azure-AsyncOperation, Operation-Location or Location header), as
@@ -38,6 +50,8 @@ public sealed class AzureService
         fixedScope: null)
     {
         AcceptsLocationContract = true,
+        Identifiers = "the URL",
+        ReadScope = "the resource or its subscription",
     };
 
     private readonly string? fixedScope;
@@ -55,6 +69,12 @@ public sealed class AzureService
     /// 202 means the operation still runs; 200, 201 or 204 mean it succeeded.
     /// </summary>
     public bool AcceptsLocationContract { get; private init; }
+
+    /// <summary>What names an operation of this service, for the advice of a 404: "the operation id, the location and the subscription id".</summary>
+    public string Identifiers { get; private init; } = "the operation id";
+
+    /// <summary>Where a role that reads operations is given, for the advice of a 403: "the subscription", "the project".</summary>
+    public string ReadScope { get; private init; } = "the resource";
 
     /// <summary>Short name shown in output and messages: DevCenter, Cache, LogAnalytics.</summary>
     public string Name { get; }

@@ -24,6 +24,11 @@ public static class InputValidation
             return "The project name is empty. Give the name of a Dev Center project, for example 'myProject'.";
         }
 
+        if (CheckWhiteSpace(value!, "project name") is { } spaced)
+        {
+            return spaced;
+        }
+
         if (value!.Length < 3 || value.Length > 63 || !DevCenterProjectName.IsMatch(value))
         {
             return $"The project name '{Printable(value)}' is not valid. A Dev Center project name has 3 to 63 characters: a letter or digit first, then letters, digits, '-', '_' or '.'.";
@@ -38,6 +43,11 @@ public static class InputValidation
         if (string.IsNullOrWhiteSpace(value))
         {
             return "The operation id is empty. Give the 36-character id of a Dev Center operation, for example 'fa067167-e49d-41bd-8dd8-de719b9de3b3'.";
+        }
+
+        if (CheckWhiteSpace(value!, "operation id") is { } spaced)
+        {
+            return spaced;
         }
 
         if (value!.Length != 36 || !DevCenterOperationId.IsMatch(value))
@@ -56,7 +66,7 @@ public static class InputValidation
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            return $"The {what} is empty. Give a {what}, for example '{example}'.";
+            return $"The {what} is empty. Give {Sentences.Article(what)} {what}, for example '{example}'.";
         }
 
         if (value!.Length > MaxSegmentLength)
@@ -64,9 +74,9 @@ public static class InputValidation
             return $"The {what} is {value.Length} characters long; at most {MaxSegmentLength} are accepted. Check that the whole value was not pasted twice or joined with another.";
         }
 
-        if (value.Trim().Length != value.Length)
+        if (CheckWhiteSpace(value, what) is { } spaced)
         {
-            return $"The {what} '{Printable(value)}' starts or ends with white space. Remove it and try again.";
+            return spaced;
         }
 
         foreach (var c in value)
@@ -79,7 +89,7 @@ public static class InputValidation
 
         if (value == "." || value == "..")
         {
-            return $"The {what} '{value}' is not valid. Give a {what}, for example '{example}'.";
+            return $"The {what} '{value}' is not valid. Give {Sentences.Article(what)} {what}, for example '{example}'.";
         }
 
         return null;
@@ -153,6 +163,11 @@ public static class InputValidation
             return "The location is empty. Give an Azure region, for example 'westus' or 'West US'.";
         }
 
+        if (CheckWhiteSpace(value!, "location") is { } spaced)
+        {
+            return spaced;
+        }
+
         if (value!.Length > 64 || !RegionName.IsMatch(value))
         {
             return $"The location '{Printable(value)}' is not an Azure region name. Use a region such as 'westus' or 'West US': letters and digits, with single spaces in a display name.";
@@ -163,15 +178,23 @@ public static class InputValidation
 
     /// <summary>A client id: a GUID.</summary>
     public static string? CheckClientId(string? value) =>
-        value is null || Guid.TryParseExact(value, "D", out _)
+        value is not null && CheckWhiteSpace(value, "client id") is { } spaced ? spaced
+        : value is null || Guid.TryParseExact(value, "D", out _)
             ? null
             : $"-ClientId '{Printable(value)}' is not a client id. Give the client (application) id of the user-assigned managed identity, a GUID such as '00000000-0000-0000-0000-000000000000'; find it with 'Get-AzUserAssignedIdentity' or on the identity's page in the Azure portal.";
 
     /// <summary>A tenant: a GUID or a domain name such as contoso.onmicrosoft.com.</summary>
     public static string? CheckTenantId(string? value) =>
-        value is null || Guid.TryParseExact(value, "D", out _) || TenantDomain.IsMatch(value)
+        value is not null && CheckWhiteSpace(value, "tenant id") is { } spaced ? spaced
+        : value is null || Guid.TryParseExact(value, "D", out _) || TenantDomain.IsMatch(value)
             ? null
             : $"-TenantId '{Printable(value)}' is not a tenant. Give the tenant id (a GUID) or one of its domain names, such as 'contoso.onmicrosoft.com'.";
+
+    /// <summary>One rule for every value: white space before or after it is an error, with one message.</summary>
+    public static string? CheckWhiteSpace(string value, string what) =>
+        value.Length > 0 && (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[value.Length - 1]))
+            ? $"The {what} '{Printable(value)}' starts or ends with white space. Remove it and try again."
+            : null;
 
     /// <summary>Turns 'West US' into 'westus', the form Resource Manager uses in paths.</summary>
     public static string NormalizeLocation(string value) => value.Replace(" ", string.Empty).ToLowerInvariant();
@@ -182,6 +205,11 @@ public static class InputValidation
         if (string.IsNullOrWhiteSpace(value))
         {
             return "The api-version is empty. Leave -ApiVersion out to use the default, or give one such as '2024-10-01'.";
+        }
+
+        if (CheckWhiteSpace(value!, "api-version") is { } spaced)
+        {
+            return spaced;
         }
 
         if (!Regex.IsMatch(value, "^[0-9]{4}-[0-9]{2}-[0-9]{2}(-[a-zA-Z0-9.]+)?$", RegexOptions.CultureInvariant))

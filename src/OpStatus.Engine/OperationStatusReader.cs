@@ -69,7 +69,9 @@ public static class OperationStatusReader
         {
             throw new OperationStatusException(
                 FailureKind.Network,
-                $"Could not reach the {request.Service.Name} service at {request.Uri.GetLeftPart(UriPartial.Authority)} after {OpStatusPipeline.MaxRetries + 1} tries: {Innermost(ex).Message} Check the URL, the network path (proxy, firewall, DNS) and try again.",
+                Sentences.Join(
+                    $"Could not reach the {request.Service.Name} service at {request.Uri.GetLeftPart(UriPartial.Authority)} after {OpStatusPipeline.MaxRetries + 1} tries: {Innermost(ex).Message}",
+                    "Check the URL, the network path (proxy, firewall, DNS) and try again."),
                 request,
                 ex);
         }
@@ -78,7 +80,7 @@ public static class OperationStatusReader
             // Whatever else the transport throws belongs to this item alone: report it, never end the pipeline.
             throw new OperationStatusException(
                 FailureKind.Network,
-                $"The request to the {request.Service.Name} service at {request.Uri.GetLeftPart(UriPartial.Authority)} failed: {Innermost(ex).GetType().Name}: {Innermost(ex).Message}",
+                Sentences.Join($"The request to the {request.Service.Name} service at {request.Uri.GetLeftPart(UriPartial.Authority)} failed: {Innermost(ex).GetType().Name}: {Innermost(ex).Message}"),
                 request,
                 ex);
         }
@@ -127,12 +129,12 @@ public static class OperationStatusReader
         var code = Header(response, "x-ms-error-code") ?? error?.Code;
         var serverMessage = error?.Message;
         var what = string.IsNullOrEmpty(code) ? string.Empty : $" {code}";
-        var said = string.IsNullOrEmpty(serverMessage) ? "." : $": {serverMessage}";
+        var said = string.IsNullOrEmpty(serverMessage) ? string.Empty : $": {serverMessage}";
         var advice = response.Status switch
         {
             401 => " The token was refused: sign in again (az login, Connect-AzAccount) or check -Environment and the endpoint.",
-            403 => " The identity lacks permission to read this operation: ask for a role with read access (Reader) on the subscription or project.",
-            404 => " Check the operation id, the location and the subscription or project: the operation may also have expired.",
+            403 => $" The identity lacks permission to read this operation: ask for a role with read access (Reader) on {request.Service.ReadScope}.",
+            404 => $" Check {request.Service.Identifiers}: the operation may also have expired.",
             429 => " Azure is throttling requests: wait and try again, or make fewer calls.",
             _ when response.Status >= 500 => " The service had a problem: try again later.",
             _ => string.Empty,
@@ -140,7 +142,10 @@ public static class OperationStatusReader
 
         return new OperationStatusException(
             FailureKind.Http,
-            $"The {request.Service.Name} service answered {response.Status} ({response.ReasonPhrase}){what} for operation '{InputValidation.Printable(request.OperationId)}'{said}{advice}{RequestIds(status.RequestId, status.CorrelationRequestId)}",
+            Sentences.Join(
+                $"The {request.Service.Name} service answered {response.Status} ({response.ReasonPhrase}){what} for operation '{InputValidation.Printable(request.OperationId)}'{said}",
+                advice,
+                RequestIds(status.RequestId, status.CorrelationRequestId)),
             request)
         {
             StatusCode = response.Status,
@@ -161,15 +166,87 @@ public static class OperationStatusReader
             return $"Could not get a token for {scope} from {request.Credential.Description}: {Describe(ex)}";
         }
 
-        return $"Could not get a token for {scope}: no credential in the default Azure credential chain could sign in. "
-            + "Sign in with one of: 'az login' (Azure CLI); 'Connect-AzAccount' (Az PowerShell); 'azd auth login'; "
-            + "a managed identity (in Azure Automation or on an Azure VM, enable the identity on the resource); "
-            + "the environment variables AZURE_TENANT_ID with AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE; "
-            + "or pass a token with -AccessToken (Get-AzAccessToken). "
-            + $"What was tried: {Describe(ex)}";
+        var lines = new System.Text.StringBuilder();
+        lines.Append($"Could not get a token for {scope}: no credential of the default Azure credential chain could sign in. Tried:");
+        foreach (var (name, reason) in Attempts(ex))
+        {
+            lines.Append(Environment.NewLine).Append("- ").Append(name).Append(": ").Append(Sentences.Close(reason));
+        }
+
+        lines.Append(Environment.NewLine)
+            .Append("Sign in with one of: 'az login' (Azure CLI); 'Connect-AzAccount' (Az PowerShell); 'azd auth login'; ")
+            .Append("a managed identity (-Identity, in Azure Automation or on an Azure VM); ")
+            .Append("AZURE_TENANT_ID with AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE; ")
+            .Append("or a token with -AccessToken. The full text of each failure is in the inner exception ($Error[0].Exception.InnerException).");
+        return lines.ToString();
     }
 
-    /// <summary>The messages of an exception and of every exception inside it, each once.</summary>
+    private static readonly System.Text.RegularExpressions.Regex CredentialName = new(@"\b(\w+Credential)\b", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// What each credential of a chain said, one short line each: the first sentence, without Azure.Identity's
+    /// "authentication unavailable/failed" preamble and troubleshooting links. Credentials that only say a package
+    /// is missing (Azure.Identity.Broker) are left out: nobody running the module can act on them.
+    /// </summary>
+    private static System.Collections.Generic.IEnumerable<(string Name, string Reason)> Attempts(Exception ex)
+    {
+        var aggregate = ex as AggregateException;
+        for (var current = ex; aggregate is null && current is not null; current = current.InnerException)
+        {
+            aggregate = current as AggregateException;
+        }
+
+        if (aggregate is null)
+        {
+            var named = "DefaultAzureCredential";
+            for (var current = ex; current is not null; current = current.InnerException)
+            {
+                var match = CredentialName.Match(current.Message);
+                if (match.Success && match.Groups[1].Value != "DefaultAzureCredential")
+                {
+                    named = match.Groups[1].Value;
+                    break;
+                }
+            }
+
+            yield return (named, FirstSentence(Innermost(ex).Message));
+            yield break;
+        }
+
+        foreach (var inner in aggregate.InnerExceptions)
+        {
+            var message = inner.Message;
+            if (message.IndexOf("Azure.Identity.Broker", StringComparison.Ordinal) >= 0)
+            {
+                continue;
+            }
+
+            var match = CredentialName.Match(message);
+            var name = match.Success ? match.Groups[1].Value
+                : message.StartsWith("Managed Identity", StringComparison.OrdinalIgnoreCase) ? "ManagedIdentityCredential"
+                : inner.GetType().Name;
+            var reason = message;
+            foreach (var preamble in new[] { name + " authentication unavailable.", name + " authentication failed:", name + " authentication failed." })
+            {
+                if (reason.StartsWith(preamble, StringComparison.Ordinal))
+                {
+                    reason = reason.Substring(preamble.Length);
+                }
+            }
+
+            yield return (name, FirstSentence(reason));
+        }
+    }
+
+    private static string FirstSentence(string text)
+    {
+        var cut = text.IndexOf("See the troubleshooting guide", StringComparison.Ordinal);
+        var trimmed = (cut >= 0 ? text.Substring(0, cut) : text).Trim();
+        var end = trimmed.IndexOf(". ", StringComparison.Ordinal);
+        trimmed = end > 0 ? trimmed.Substring(0, end + 1) : trimmed;
+        return trimmed.Length > 160 ? trimmed.Substring(0, 157) + "..." : trimmed;
+    }
+
     private static string Describe(Exception ex)
     {
         var messages = new System.Collections.Generic.List<string>();

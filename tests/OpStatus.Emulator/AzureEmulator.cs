@@ -303,7 +303,9 @@ public sealed class AzureEmulator : IAsyncDisposable
             response.Headers[name] = value;
         }
 
-        var body = step.BodyText ?? step.Body?.ToJsonString() ?? string.Empty;
+        // "{now}" in a body stands for the moment of the answer, so scripted end times never precede what a reader saw.
+        var body = (step.BodyText ?? step.Body?.ToJsonString() ?? string.Empty)
+            .Replace("{now}", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var bytes = Encoding.UTF8.GetBytes(body);
         response.ContentType = step.ContentType ?? (bytes.Length > 0 ? "application/json; charset=utf-8" : null);
         if (string.Equals(step.Fault, "truncate", StringComparison.OrdinalIgnoreCase))

@@ -9,7 +9,7 @@ public sealed record Step
     /// <summary>The HTTP status code.</summary>
     public int Status { get; init; } = 200;
 
-    /// <summary>A JSON body.</summary>
+    /// <summary>A JSON body. The text {now} in it is replaced by the time of the answer (ISO 8601, UTC).</summary>
     public JsonNode? Body { get; init; }
 
     /// <summary>A raw body, sent as it is (HTML, truncated JSON, nothing).</summary>

@@ -199,6 +199,15 @@ public sealed class CredentialFailureTests : TestBase
                 Assert.Contains(advice, error.Exception.Message);
             }
 
+            // Short and actionable: one line per credential tried, no troubleshooting links, nothing about
+            // packages the user cannot add; Azure.Identity's whole text stays in the inner exception.
+            var message = error.Exception.Message;
+            Assert.True(message.Length < 1500, $"the message has {message.Length} characters");
+            Assert.DoesNotContain("troubleshooting guide", message);
+            Assert.DoesNotContain("Azure.Identity.Broker", message);
+            Assert.Contains(message.Split('\n'), line => line.StartsWith("- ManagedIdentityCredential: ", StringComparison.Ordinal));
+            Assert.Contains("troubleshooting guide", error.Exception.InnerException!.ToString());
+
             Assert.DoesNotContain(Emulator.IdentityHeader, result.AllText());
             Assert.DoesNotContain(Emulator.Requests, r => r.RawTarget.Contains(subscription, StringComparison.Ordinal));
         }

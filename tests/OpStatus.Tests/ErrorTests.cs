@@ -87,6 +87,23 @@ public sealed class ErrorTests : TestBase
         var error = Assert.Single(result.Errors);
         Assert.Equal("GetDevCenterOperationStatusCommandHttp404.OperationStatusNotFound,OpStatus.Commands.GetDevCenterOperationStatusCommand", error.FullyQualifiedErrorId);
         Assert.Contains("Operation not found.", error.Exception.Message);
+        Assert.Contains("Check the operation id, the project name and the endpoint:", error.Exception.Message);
+        Assert.DoesNotContain("subscription", error.Exception.Message);
+    }
+
+    [Fact]
+    public void A_server_message_without_a_full_stop_still_ends_its_sentence()
+    {
+        var id = NewId();
+        Emulator.Script(id, new Step { Status = 404, Body = ErrorBody("OperationNotFound", "m77 broke") });
+
+        using var session = NewSession();
+        var result = Cache(session, NewSubscription(), id);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("OperationNotFound for operation", error.Exception.Message);
+        Assert.Contains(": m77 broke. Check the operation id, the location and the subscription id: the operation may also have expired. Request id: ", error.Exception.Message);
+        Assert.DoesNotContain("project", error.Exception.Message);
     }
 
     [Fact]

@@ -47,6 +47,23 @@ public sealed class SuiteTests : TestBase
         Assert.Empty(leaks);
     }
 
+    /// <summary>
+    /// Messages are built from parts, some not OpStatus's own (an exception's text, a service's message): no
+    /// sentence of any message the suite saw may run into the next without its full stop, and no "a" may
+    /// stand before a vowel.
+    /// </summary>
+    [Fact]
+    public void Every_message_the_suite_saw_ends_each_sentence_with_a_full_stop()
+    {
+        var messages = PowerShellSession.Messages.Distinct().ToArray();
+        Assert.True(messages.Length >= 100, $"only {messages.Length} messages were captured");
+        var runOn = new Regex(@"[a-z0-9)\]'""] (Check|Request id|Correlation id|Give|Remove|Use|Sign|Try|Run|Ask|Wait|Leave|Find|Pipe|Read|Install|Set|Quote|Make|Type) ");
+        var article = new Regex(@"\b[Aa] (operation|api|endpoint|id|identity|access|error|Azure|OpStatus|absolute|https)\b");
+        var bad = messages.Where(m => runOn.IsMatch(m) || article.IsMatch(m)).Select(m => m.Length > 300 ? m[..300] + "..." : m).ToArray();
+
+        Assert.Empty(bad);
+    }
+
     [Fact]
     [Trait("Reliability", "Fault")]
     public void No_task_exception_went_unobserved()

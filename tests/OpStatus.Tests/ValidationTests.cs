@@ -79,8 +79,8 @@ public sealed class ValidationTests : TestBase
     [InlineData("location", "west-us", "region")]
     [InlineData("location", "West  US", "region")]
     [InlineData("location", "westus/../x", "region")]
-    [InlineData("location", "westus\t", "region")]
-    [InlineData("location", " westus", "region")]
+    [InlineData("location", "westus\t", "white space")]
+    [InlineData("location", " westus", "white space")]
     [InlineData("operation", "op\nid", "control character")]
     [InlineData("operation", ".", "not valid")]
     [InlineData("apiVersion", "latest", "api-version")]
@@ -291,6 +291,34 @@ public sealed class ValidationTests : TestBase
         var error = Assert.Single(result.Errors);
         Assert.Contains("is not a URL", error.Exception.Message);
         Assert.Contains("-OperationId 'testoperationid' | Wait-OperationStatus", error.Exception.Message);
+    }
+
+    [Theory]
+    [Trait("Reliability", "HostileInput")]
+    [InlineData("-Location 'westus '", "InvalidLocation", "location 'westus '")]
+    [InlineData("-ApiVersion '2024-10-01 '", "InvalidApiVersion", "api-version '2024-10-01 '")]
+    [InlineData("-OperationId ' x'", "InvalidOperationId", "operation id ' x'")]
+    public void White_space_around_any_value_gets_the_same_message(string parameter, string errorId, string what)
+    {
+        using var session = NewSession();
+        var defaults = new Dictionary<string, string> { ["-Location"] = "-Location westus", ["-ApiVersion"] = string.Empty, ["-OperationId"] = "-OperationId x" };
+        var name = parameter.Split(' ')[0];
+        defaults[name] = parameter;
+        var result = session.Run($"Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 {string.Join(' ', defaults.Values)}", Url);
+
+        var error = AssertRefused(result, "GetCacheOperationStatusCommand" + errorId, "starts or ends with white space");
+        Assert.Equal($"The {what} starts or ends with white space. Remove it and try again.", error.Exception.Message);
+    }
+
+    [Fact]
+    [Trait("Reliability", "HostileInput")]
+    public void White_space_around_a_project_name_gets_the_same_message()
+    {
+        using var session = NewSession();
+        var result = session.Run("Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName ' myProject' -OperationId $args[1]", Url, GoodDevCenterId);
+
+        var error = AssertRefused(result, "GetDevCenterOperationStatusCommandInvalidProjectName", "starts or ends with white space");
+        Assert.Equal("The project name ' myProject' starts or ends with white space. Remove it and try again.", error.Exception.Message);
     }
 
     private static ErrorRecord AssertRefused(ScriptResult result, string errorId, string reason)

@@ -255,9 +255,9 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             return;
         }
 
-        var reason = status.Error is { } error ? $": {error}" : ".";
-        var ids = string.IsNullOrEmpty(status.RequestId) ? string.Empty : $" Request id: {status.RequestId}.";
-        var message = $"The {status.Service} operation '{InputValidation.Printable(status.Name ?? status.OperationId)}' {(canceled ? "was canceled" : "failed")}{reason}{ids}";
+        var reason = status.Error is { } error ? $": {error}" : string.Empty;
+        var ids = string.IsNullOrEmpty(status.RequestId) ? null : $"Request id: {status.RequestId}.";
+        var message = Sentences.Join($"The {status.Service} operation '{InputValidation.Printable(status.Name ?? status.OperationId)}' {(canceled ? "was canceled" : "failed")}{reason}", ids);
         var code = status.Error?.Code is { Length: > 0 } c ? "." + SafeId(c) : string.Empty;
         WriteError(new ErrorRecord(
             new OperationFailedException(message, status),

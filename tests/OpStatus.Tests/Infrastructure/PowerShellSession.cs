@@ -89,6 +89,7 @@ public sealed class ScriptResult
 public sealed class PowerShellSession : IDisposable
 {
     private static readonly System.Collections.Concurrent.ConcurrentQueue<string> CapturedTexts = new();
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> CapturedMessages = new();
 
     private readonly Runspace runspace;
     private readonly CapturingHost host = new();
@@ -112,6 +113,9 @@ public sealed class PowerShellSession : IDisposable
 
     /// <summary>Everything every session of this run displayed or wrote, for the suite-wide secret check.</summary>
     public static IReadOnlyCollection<string> Captured => CapturedTexts;
+
+    /// <summary>Every error, warning and verbose message of this run, for the suite-wide check of their sentences.</summary>
+    public static IReadOnlyCollection<string> Messages => CapturedMessages;
 
     /// <summary>Runs a script with positional arguments ($args[0], ...) and named variables.</summary>
     public ScriptResult Run(string script, params object?[] args) => Run(script, null, args);
@@ -160,6 +164,12 @@ public sealed class PowerShellSession : IDisposable
             HostText = host.Text,
         };
         CapturedTexts.Enqueue(result.AllText());
+        foreach (var message in result.Errors.Concat(terminating?.ErrorRecord is { } record ? new[] { record } : Array.Empty<ErrorRecord>())
+                     .Select(e => e.Exception.Message).Concat(result.Warning).Concat(result.Verbose))
+        {
+            CapturedMessages.Enqueue(message);
+        }
+
         return result;
     }
 
