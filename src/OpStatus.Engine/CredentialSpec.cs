@@ -44,7 +44,7 @@ public sealed class CredentialSpec
     /// <param name="managedIdentityClientId">The client id of a user-assigned managed identity, or null.</param>
     public static CredentialSpec Default(Uri authorityHost, string? tenantId = null, string? managedIdentityClientId = null) =>
         Shared.GetOrAdd($"default|{authorityHost.AbsoluteUri}|{tenantId}|{managedIdentityClientId}|{EnvironmentFingerprint()}", _ => new CredentialSpec(
-            "the default Azure credential chain",
+            DefaultChainDescription(tenantId),
             () =>
             {
                 var options = new DefaultAzureCredentialOptions { AuthorityHost = authorityHost };
@@ -63,6 +63,14 @@ public sealed class CredentialSpec
         {
             IsDefaultChain = true,
         });
+
+    private static string DefaultChainDescription(string? tenantId)
+    {
+        var only = Environment.GetEnvironmentVariable("AZURE_TOKEN_CREDENTIALS");
+        var narrowed = string.IsNullOrWhiteSpace(only) ? string.Empty : $" narrowed by AZURE_TOKEN_CREDENTIALS={only.Trim()}";
+        var tenant = tenantId is null ? string.Empty : $" in tenant {tenantId}";
+        return $"the default Azure credential chain{narrowed}{tenant}";
+    }
 
     /// <summary>
     /// A managed identity only, as Connect-AzAccount -Identity: system-assigned, or user-assigned by client id.

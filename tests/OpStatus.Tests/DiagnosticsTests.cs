@@ -95,4 +95,22 @@ public sealed class DiagnosticsTests : TestBase
             Assert.DoesNotContain(Emulator.IdentityHeader, text);
         }
     }
+
+    [Fact]
+    public void Verbose_says_once_per_command_how_it_signs_in_and_for_which_audience()
+    {
+        var ids = new[] { NewId(), NewId(), NewId() };
+        foreach (var id in ids)
+        {
+            Emulator.Script(id, Ok(StatusBody("Succeeded", id)));
+        }
+
+        using var session = NewSession();
+        var result = session.Run("$args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -Identity -Verbose", Url, NewSubscription(), ids);
+
+        AssertNoErrors(result);
+        var origin = Emulator.BaseUri.GetLeftPart(UriPartial.Authority);
+        var line = Assert.Single(result.Verbose, v => v.StartsWith("Signing in with", StringComparison.Ordinal));
+        Assert.Equal($"Signing in with the system-assigned managed identity for {origin}/.default; its tokens are kept for the session.", line);
+    }
 }

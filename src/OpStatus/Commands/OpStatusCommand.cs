@@ -18,6 +18,7 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     private CredentialSpec? lastCredential;
     private Uri? lastAuthority;
     private bool verboseShown;
+    private readonly System.Collections.Generic.HashSet<string> announced = new(StringComparer.Ordinal);
     private bool debugShown;
 
     /// <summary>
@@ -152,6 +153,7 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     /// </summary>
     protected void ReadAndWrite(OperationRequest request)
     {
+        AnnounceSignIn(request);
         var log = NewLog();
         OperationStatus status;
         try
@@ -178,6 +180,15 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
 
         log.Drain(this);
         WriteObject(status);
+    }
+
+    /// <summary>Says under -Verbose, once per credential and audience in this command, how it signs in; never a token.</summary>
+    private protected void AnnounceSignIn(OperationRequest request)
+    {
+        if (verboseShown && announced.Add(request.Credential.Description + "|" + request.Scope))
+        {
+            WriteVerbose($"Signing in with {request.Credential.Description} for {request.Scope}; its tokens are kept for the session.");
+        }
     }
 
     /// <summary>A log that formats only what this command's Verbose and Debug preferences will show.</summary>

@@ -98,6 +98,11 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 var index = added++;
                 var readWith = OperationRequest.Of(status);
                 var request = SignInGiven ? readWith.WithCredential(ResolveCredential(readWith.Cloud)) : readWith;
+                if (!status.IsTerminal)
+                {
+                    AnnounceSignIn(request);
+                }
+
                 if (status.IsTerminal)
                 {
                     Handle(new WaitFinished(index, request, status));
@@ -126,6 +131,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 }
 
                 var request = new OperationRequest(AzureService.Recognize(uri!), cloud, uri!, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri!));
+                AnnounceSignIn(request);
                 var index = added++;
                 StartProgress(index, request);
                 waiter!.Add(index, request, null);
