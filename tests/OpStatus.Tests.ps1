@@ -768,6 +768,8 @@ Describe 'OpStatus module' {
             function ConvertTo-ComparableText([string] $Text) {
                 $text = $Text -replace '\r', ''
                 $text = $text -replace '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}', '<guid>'
+                # A GUID cut to fit a table column.
+                $text = $text -replace '\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{2}…', '<guid>…'
                 $text = $text -replace '\d{4}-\d{2}-\d{2} \d{2}:\d{2}', '<yyyy-MM-dd HH:mm>'
                 $text = $text -replace '\b\d{2}:\d{2}:\d{2}(\.\d+)?\b', '<hh:mm:ss>'
                 $text = $text -replace 'https://127\.0\.0\.1:\d+', 'https://127.0.0.1:<port>'

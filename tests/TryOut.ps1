@@ -8,6 +8,7 @@
         $url        the emulator's address, without a trailing slash (for its control API)
         $sub        the sample subscription id
         $endpoint   the Dev Center endpoint (the emulator plays it)
+        $auth       an Authorization header with an emulator token, for requests that start operations
         $PSDefaultParameterValues  -ResourceManagerEndpoint of the two Resource Manager cmdlets,
                     so that they read from the emulator with no extra parameter.
     ./build.ps1 -Try runs it in the shell it opens; the README examples test runs it before the
@@ -60,6 +61,9 @@ $null = New-Item -ItemType Directory -Path $Folder -Force
     [pscustomobject]@{ SubscriptionId = $sub; Location = 'westus'; OperationId = 'testoperationid' }
     [pscustomobject]@{ SubscriptionId = $sub; Location = 'westus'; OperationId = 'c3b9e7a2-41f0-4d8e-9b6a-7f2d1e0c5a84' }
 ) | Export-Csv -LiteralPath (Join-Path $Folder 'ops.csv') -NoTypeInformation
+
+# A token of the emulator's, for requests a script sends itself (Invoke-WebRequest -Headers $auth).
+$auth = @{ Authorization = 'Bearer ' + (Invoke-RestMethod -Method Post -Uri "$url/_emulator/tokens" -ContentType 'application/json' -Body (ConvertTo-Json -InputObject @{ audience = $url })).access_token }
 
 $PSDefaultParameterValues['Get-CacheOperationStatus:ResourceManagerEndpoint'] = "$url/"
 $PSDefaultParameterValues['Get-LogAnalyticsOperationStatus:ResourceManagerEndpoint'] = "$url/"

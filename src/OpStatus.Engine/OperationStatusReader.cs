@@ -299,19 +299,20 @@ public static class OperationStatusReader
     private static string? Header(Response response, string name) =>
         response.Headers.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;
 
-    internal static TimeSpan? RetryAfter(Response response)
+    internal static TimeSpan? RetryAfter(Response response) => RetryAfter(name => Header(response, name));
+
+    /// <summary>The delay a response asks for: retry-after-ms, x-ms-retry-after-ms, or Retry-After in seconds or as a date.</summary>
+    public static TimeSpan? RetryAfter(Func<string, string?> header)
     {
-        if (Header(response, "retry-after-ms") is { } ms && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0)
+        foreach (var name in new[] { "retry-after-ms", "x-ms-retry-after-ms" })
         {
-            return TimeSpan.FromMilliseconds(milliseconds);
+            if (header(name) is { } ms && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0)
+            {
+                return TimeSpan.FromMilliseconds(milliseconds);
+            }
         }
 
-        if (Header(response, "x-ms-retry-after-ms") is { } xms && double.TryParse(xms, NumberStyles.Float, CultureInfo.InvariantCulture, out milliseconds) && milliseconds >= 0)
-        {
-            return TimeSpan.FromMilliseconds(milliseconds);
-        }
-
-        if (Header(response, "Retry-After") is { } after)
+        if (header("Retry-After") is { } after)
         {
             if (int.TryParse(after, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
             {

@@ -90,10 +90,11 @@ public sealed class OperationWaiter : IDisposable
     /// Starts waiting on one operation. With a status already read, the first poll waits one interval;
     /// without one, it polls at once.
     /// </summary>
-    public void Add(int index, OperationRequest request, OperationStatus? initial)
+    /// <param name="firstDelay">Without a first status: how long to wait before the first poll (the Retry-After of the response that started the operation).</param>
+    public void Add(int index, OperationRequest request, OperationStatus? initial, TimeSpan? firstDelay = null)
     {
         Interlocked.Increment(ref running);
-        var loop = Task.Run(() => WaitOneAsync(index, request, initial));
+        var loop = Task.Run(() => WaitOneAsync(index, request, initial, firstDelay));
         lock (loops)
         {
             loops.Add(loop);
@@ -125,7 +126,7 @@ public sealed class OperationWaiter : IDisposable
         gate.Dispose();
     }
 
-    private async Task WaitOneAsync(int index, OperationRequest request, OperationStatus? last)
+    private async Task WaitOneAsync(int index, OperationRequest request, OperationStatus? last, TimeSpan? firstDelay)
     {
         var token = cancellation.Token;
         try
@@ -133,7 +134,9 @@ public sealed class OperationWaiter : IDisposable
             var poll = 0;
             var failures = 0;
             var refreshedToken = false;
-            var delay = last is null ? TimeSpan.Zero : options.Interval(poll++, last.RetryAfter);
+            var delay = last is not null ? options.Interval(poll++, last.RetryAfter)
+                : firstDelay is { } asked ? options.Interval(poll++, asked)
+                : TimeSpan.Zero;
             while (true)
             {
                 if (!await SleepAsync(delay, token).ConfigureAwait(false))

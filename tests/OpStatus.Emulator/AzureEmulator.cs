@@ -210,8 +210,72 @@ public sealed class AzureEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A Redis Enterprise cluster path, /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Cache/redisEnterprise/{name}:
+    /// PUT starts a create (201 with Azure-AsyncOperation), DELETE a delete (202 with Location), as Resource Manager does.
+    /// </summary>
+    private static bool IsStartPath(string path, out string subscription, out string name)
+    {
+        var s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var match = s.Length == 8 && string.Equals(s[0], "subscriptions", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(s[2], "resourceGroups", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(s[5], "Microsoft.Cache", StringComparison.OrdinalIgnoreCase)
+            && string.Equals(s[6], "redisEnterprise", StringComparison.OrdinalIgnoreCase);
+        subscription = match ? s[1] : string.Empty;
+        name = match ? Uri.UnescapeDataString(s[7]) : string.Empty;
+        return match;
+    }
+
+    private Step StartOperation(HttpContext context, string path, string subscription, string name)
+    {
+        var origin = $"https://{context.Request.Host.Value}";
+        var operationId = Guid.NewGuid().ToString();
+        var retry = new Dictionary<string, string> { ["retry-after-ms"] = "200" };
+        var resource = new System.Text.Json.Nodes.JsonObject { ["id"] = path, ["name"] = name, ["type"] = "Microsoft.Cache/redisEnterprise", ["location"] = "westus" };
+        if (context.Request.Method == "PUT")
+        {
+            Script(operationId,
+                new Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = operationId, ["status"] = "InProgress", ["startTime"] = "{now}" }, Headers = retry },
+                new Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = operationId, ["status"] = "Succeeded", ["startTime"] = "{now}", ["endTime"] = "{now}" } });
+            resource["properties"] = new System.Text.Json.Nodes.JsonObject { ["provisioningState"] = "Creating" };
+            return new Step
+            {
+                Status = 201,
+                Body = resource,
+                Headers = new()
+                {
+                    ["Azure-AsyncOperation"] = $"{origin}/subscriptions/{subscription}/providers/Microsoft.Cache/locations/westus/operationsStatus/{operationId}?api-version=2024-10-01",
+                    ["Retry-After"] = "1",
+                },
+            };
+        }
+
+        Script(operationId, new Step { Status = 202, BodyText = string.Empty, Headers = retry }, new Step { Status = 204, BodyText = string.Empty });
+        return new Step
+        {
+            Status = 202,
+            BodyText = string.Empty,
+            Headers = new()
+            {
+                ["Location"] = $"{origin}/subscriptions/{subscription}/providers/Microsoft.Cache/locations/westus/operationResults/{operationId}?api-version=2024-10-01",
+                ["Retry-After"] = "1",
+            },
+        };
+    }
+
     private async Task ServeOperationAsync(HttpContext context, string rawTarget, string path)
     {
+        var isStart = context.Request.Method is "PUT" or "DELETE";
+        if (isStart && IsStartPath(path, out var startSubscription, out var startName))
+        {
+            var startProblem = CheckToken(context.Request.Headers.Authorization.FirstOrDefault(), "https://" + context.Request.Host.Value);
+            await WriteStepAsync(
+                context,
+                startProblem is { } refused ? Error(401, refused.Code, refused.Message) : StartOperation(context, path, startSubscription, startName),
+                dataPlane: false).ConfigureAwait(false);
+            return;
+        }
+
         var (service, operationId) = Match(path);
         var apiVersion = context.Request.Query["api-version"].FirstOrDefault();
         var authorization = context.Request.Headers.Authorization.FirstOrDefault();

@@ -18,6 +18,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 {
     private const string InputObjectSet = "InputObject";
     private const string UriSet = "Uri";
+    private const string ResponseSet = "Response";
     private const int ParentActivityId = 1;
 
     private readonly BlockingCollection<WaitEvent> events = new();
@@ -38,12 +39,22 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     [Alias("AsyncOperationUri", "OperationLocation")]
     public Uri[] Uri { get; set; } = Array.Empty<Uri>();
 
-    /// <summary>Another cloud's Resource Manager endpoint, whose host may receive tokens (with -Uri).</summary>
+    /// <summary>
+    /// Responses of the requests that started operations: an HttpResponseMessage, what Invoke-WebRequest or
+    /// Invoke-AzRestMethod returns, or a hashtable of response headers.
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ResponseSet)]
+    [ValidateNotNull]
+    public OperationResponse[] Response { get; set; } = Array.Empty<OperationResponse>();
+
+    /// <summary>Another cloud's Resource Manager endpoint, whose host may receive tokens (with -Uri or -Response).</summary>
     [Parameter(ParameterSetName = UriSet)]
+    [Parameter(ParameterSetName = ResponseSet)]
     public Uri? ResourceManagerEndpoint { get; set; }
 
-    /// <summary>A Dev Center endpoint whose host may receive Dev Center tokens (with -Uri).</summary>
+    /// <summary>A Dev Center endpoint whose host may receive Dev Center tokens (with -Uri or -Response).</summary>
     [Parameter(ParameterSetName = UriSet)]
+    [Parameter(ParameterSetName = ResponseSet)]
     public Uri? Endpoint { get; set; }
 
     /// <summary>Seconds to wait in all before giving up on the operations still running; -1 (the default) waits as long as it takes.</summary>
@@ -63,7 +74,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if (ParameterSetName == UriSet)
+        if (ParameterSetName is UriSet or ResponseSet)
         {
             foreach (var (value, name) in new[] { (ResourceManagerEndpoint, nameof(ResourceManagerEndpoint)), (Endpoint, nameof(Endpoint)) })
             {
@@ -98,21 +109,24 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 var index = added++;
                 var readWith = OperationRequest.Of(status);
                 var request = SignInGiven ? readWith.WithCredential(ResolveCredential(readWith.Cloud)) : readWith;
-                if (!status.IsTerminal)
-                {
-                    AnnounceSignIn(request);
-                }
-
                 if (status.IsTerminal)
                 {
                     Handle(new WaitFinished(index, request, status));
                 }
                 else
                 {
+                    AnnounceSignIn(request);
                     StartProgress(index, request);
                     UpdateProgress(index, status);
                     waiter!.Add(index, request, status);
                 }
+            }
+        }
+        else if (ParameterSetName == ResponseSet)
+        {
+            foreach (var response in Response)
+            {
+                AddResponse(response);
             }
         }
         else
@@ -139,6 +153,56 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         }
 
         Pump(block: false);
+    }
+
+    /// <summary>
+    /// One started operation: poll the URL of its operation header (after its Retry-After), or, when it has
+    /// none, write what the response itself says: done, or failed.
+    /// </summary>
+    private void AddResponse(OperationResponse response)
+    {
+        var start = new StartResponse(response.StatusCode, response.Headers, response.Content, response.RequestUri);
+        if (start.PollHeader() is { } header)
+        {
+            if (!System.Uri.TryCreate(header.Value, UriKind.Absolute, out var uri))
+            {
+                WriteError(new ErrorRecord(new ArgumentException($"The {header.Header} header of the response, '{InputValidation.Printable(header.Value)}', is not an absolute URL, so there is nothing to poll."), ErrorIdPrefix + "InvalidOperationHeader", ErrorCategory.InvalidData, response.Source));
+                return;
+            }
+
+            if (AsyncOperationUri.Resolve(uri, ResourceManagerEndpoint, Endpoint, out var cloud, out var scope) is { } problem)
+            {
+                WriteError(new ErrorRecord(new ArgumentException($"The {header.Header} header of the response: {problem}"), ErrorIdPrefix + "UntrustedUri", ErrorCategory.InvalidArgument, response.Source));
+                return;
+            }
+
+            var request = new OperationRequest(AzureService.Recognize(uri), cloud, uri, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri));
+            AnnounceSignIn(request);
+            var index = added++;
+            StartProgress(index, request);
+            waiter!.Add(index, request, null, start.RetryAfter);
+            return;
+        }
+
+        var headers = string.Join(", ", StartResponse.OperationHeaders);
+        if (start.IsCompleted)
+        {
+            var requestUri = response.RequestUri ?? new System.Uri("about:blank");
+            var done = new OperationRequest(AzureService.AsyncOperation, AzureCloud.Public, requestUri, string.Empty, ResolveCredential(AzureCloud.Public), AsyncOperationUri.OperationIdOf(requestUri));
+            WriteVerbose($"The response ({start.StatusCode}) carries none of {headers}: the operation completed in the request itself.");
+            Handle(new WaitFinished(added++, done, start.Completed(done)));
+            return;
+        }
+
+        var said = start.StatusCode is { } code ? $"The response ({code})" : "The response";
+        var error = start.Error();
+        var reason = error is null ? null : $"The service said: {error}";
+        var failed = start.StatusCode is >= 400;
+        WriteError(new ErrorRecord(
+            new ArgumentException(Sentences.Join($"{said} carries none of the headers {headers}, so there is no operation to wait on", reason, failed ? null : "Pipe the response of the request that started the operation (201 or 202), or give its URL with -Uri")),
+            ErrorIdPrefix + (failed ? "RequestFailed" + (error?.Code is { Length: > 0 } c ? "." + SafeId(c) : string.Empty) : "NoOperationHeader"),
+            failed ? ErrorCategory.InvalidResult : ErrorCategory.InvalidArgument,
+            response.Source));
     }
 
     protected override void EndProcessing()

@@ -1,0 +1,147 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Linq;
+using System.Management.Automation;
+using System.Net.Http;
+
+namespace OpStatus;
+
+/// <summary>
+/// The response of a request that started an operation, as Wait-OperationStatus -Response takes it. PowerShell
+/// converts to it what scripts hold: an HttpResponseMessage, what Invoke-WebRequest returns, what
+/// Invoke-AzRestMethod returns (matched by shape: StatusCode, Headers, Content), or a hashtable of headers
+/// (Invoke-RestMethod -ResponseHeadersVariable). Strings, URLs and statuses are not converted, so that they
+/// keep binding to -Uri and -InputObject.
+/// </summary>
+[TypeConverter(typeof(OperationResponseConverter))]
+public sealed class OperationResponse
+{
+    internal OperationResponse(int? statusCode, IReadOnlyDictionary<string, string> headers, string? content, Uri? requestUri, object source)
+    {
+        StatusCode = statusCode;
+        Headers = headers;
+        Content = content;
+        RequestUri = requestUri;
+        Source = source;
+    }
+
+    /// <summary>The HTTP status code, when the response said it (a hashtable of headers does not).</summary>
+    public int? StatusCode { get; }
+
+    /// <summary>The headers, the first value of each; names compared ignoring case.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; }
+
+    /// <summary>The body, when the response held it.</summary>
+    public string? Content { get; }
+
+    /// <summary>The URL of the request, when the response knows it.</summary>
+    public Uri? RequestUri { get; }
+
+    /// <summary>The object it was made from.</summary>
+    public object Source { get; }
+
+    /// <summary>Reads a response object; null when the object is not a response this type understands.</summary>
+    public static OperationResponse? From(object? value)
+    {
+        var baseObject = value is PSObject wrapped ? wrapped.BaseObject : value;
+        switch (baseObject)
+        {
+            case null or string or Uri or OperationStatus or OperationResponse:
+                return baseObject as OperationResponse;
+            case HttpResponseMessage message:
+                return FromMessage(message, baseObject);
+            case IDictionary dictionary:
+                return new OperationResponse(null, FromPairs(dictionary.Keys.Cast<object>().Select(k => (k?.ToString(), (object?)dictionary[k!]))), null, null, baseObject);
+        }
+
+        // Invoke-WebRequest's and Invoke-AzRestMethod's results, by shape: Headers with StatusCode.
+        var shape = value as PSObject ?? PSObject.AsPSObject(baseObject);
+        if (shape.Properties["Headers"]?.Value is not { } headerValue || shape.Properties["StatusCode"] is not { } statusProperty)
+        {
+            return null;
+        }
+
+        var headers = Unwrap(headerValue) switch
+        {
+            IDictionary dictionary => FromPairs(dictionary.Keys.Cast<object>().Select(k => (k?.ToString(), (object?)dictionary[k!]))),
+            IEnumerable<KeyValuePair<string, IEnumerable<string>>> pairs => FromPairs(pairs.Select(p => ((string?)p.Key, (object?)p.Value))),
+            _ => null,
+        };
+        if (headers is null)
+        {
+            return null;
+        }
+
+        var content = Unwrap(shape.Properties["Content"]?.Value) switch
+        {
+            string text => text,
+            byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
+            _ => null,
+        };
+        var requestUri = Unwrap(shape.Properties["RequestUri"]?.Value) as Uri
+            ?? (Unwrap(shape.Properties["BaseResponse"]?.Value) as HttpResponseMessage)?.RequestMessage?.RequestUri;
+        return new OperationResponse(StatusOf(Unwrap(statusProperty.Value)), headers, content, requestUri, baseObject);
+    }
+
+    private static OperationResponse FromMessage(HttpResponseMessage message, object source)
+    {
+        var pairs = message.Headers.Select(h => ((string?)h.Key, (object?)h.Value));
+        if (message.Content is { } body)
+        {
+            pairs = pairs.Concat(body.Headers.Select(h => ((string?)h.Key, (object?)h.Value)));
+        }
+
+        // The body is read once, here: it is needed only for an operation that completed in this response.
+        var content = message.Content?.ReadAsStringAsync().GetAwaiter().GetResult();
+        return new OperationResponse((int)message.StatusCode, FromPairs(pairs), content, message.RequestMessage?.RequestUri, source);
+    }
+
+    private static IReadOnlyDictionary<string, string> FromPairs(IEnumerable<(string? Name, object? Value)> pairs)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, value) in pairs)
+        {
+            var first = Unwrap(value) switch
+            {
+                string text => text,
+                IEnumerable values => values.Cast<object?>().Select(v => Unwrap(v)?.ToString()).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v)),
+                { } other => other.ToString(),
+                null => null,
+            };
+            if (!string.IsNullOrWhiteSpace(name) && first is not null && !headers.ContainsKey(name!))
+            {
+                headers[name!] = first;
+            }
+        }
+
+        return headers;
+    }
+
+    private static int? StatusOf(object? value) => value switch
+    {
+        int code => code,
+        System.Net.HttpStatusCode code => (int)code,
+        IConvertible convertible when int.TryParse(convertible.ToString(System.Globalization.CultureInfo.InvariantCulture), out var code) => code,
+        _ => null,
+    };
+
+    private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
+}
+
+/// <summary>Lets PowerShell bind response objects to -Response (see <see cref="OperationResponse"/>).</summary>
+public sealed class OperationResponseConverter : PSTypeConverter
+{
+    public override bool CanConvertFrom(object sourceValue, Type destinationType) =>
+        destinationType == typeof(OperationResponse) && OperationResponse.From(sourceValue) is not null;
+
+    public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) =>
+        OperationResponse.From(sourceValue) ?? throw new PSInvalidCastException(
+            $"Wait-OperationStatus -Response takes an HttpResponseMessage, the result of Invoke-WebRequest or Invoke-AzRestMethod, or a hashtable of response headers; a {sourceValue?.GetType().FullName ?? "null"} was given.");
+
+    public override bool CanConvertTo(object sourceValue, Type destinationType) => false;
+
+    public override object ConvertTo(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) =>
+        throw new PSInvalidCastException("An OperationResponse converts to nothing else.");
+}
