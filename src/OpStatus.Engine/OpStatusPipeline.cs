@@ -47,7 +47,17 @@ internal static class OpStatusPipeline
             options,
             perCallPolicies: Array.Empty<HttpPipelinePolicy>(),
             perRetryPolicies: new HttpPipelinePolicy[] { new BearerTokenAuthenticationPolicy(credential, scope), new DiagnosticsPolicy() },
-            responseClassifier: new ResponseClassifier());
+            responseClassifier: new PermanentFaultClassifier());
+    }
+
+    /// <summary>
+    /// Azure.Core's classification, except that a host name that does not resolve and a certificate that is not
+    /// trusted are not retried: they fail the same way on every try, and retrying only delays the message.
+    /// </summary>
+    private sealed class PermanentFaultClassifier : ResponseClassifier
+    {
+        public override bool IsRetriable(HttpMessage message, Exception exception) =>
+            PermanentFault.Of(exception) is null && base.IsRetriable(message, exception);
     }
 
     /// <summary>

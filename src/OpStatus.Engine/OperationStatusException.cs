@@ -19,6 +19,15 @@ public enum FailureKind
 
     /// <summary>The service answered 2xx, but not with an operation status.</summary>
     InvalidResponse,
+
+    /// <summary>The host name of the URL could not be resolved (not retried: it will not resolve on the next try).</summary>
+    NameResolution,
+
+    /// <summary>The server's TLS certificate was not trusted (not retried).</summary>
+    Certificate,
+
+    /// <summary>Something failed that OpStatus did not foresee; reported for that operation alone.</summary>
+    Unexpected,
 }
 
 /// <summary>

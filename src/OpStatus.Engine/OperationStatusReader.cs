@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Azure;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Identity;
 
 namespace OpStatus.Engine;
@@ -28,7 +29,21 @@ public static class OperationStatusReader
 
     private static async Task<OperationStatus> ReadCoreAsync(OperationRequest request, IOperationLog? log, bool async, CancellationToken cancellationToken)
     {
-        var pipeline = request.Credential.PipelineFor(request.Scope);
+        HttpPipeline pipeline;
+        try
+        {
+            pipeline = request.Credential.PipelineFor(request.Scope);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // Azure.Identity refuses its settings when the credential is made (AZURE_TOKEN_CREDENTIALS=NoSuchCredential).
+            throw new OperationStatusException(
+                FailureKind.Authentication,
+                Sentences.Join($"The sign-in settings of {request.Credential.Description} are not valid: {ex.Message}", "Check AZURE_TOKEN_CREDENTIALS and the other AZURE_* variables, or sign in another way (see Get-Help about_OpStatus)."),
+                request,
+                ex);
+        }
+
         using var message = pipeline.CreateMessage();
         message.Request.Method = RequestMethod.Get;
         message.Request.Uri.Reset(request.Uri);
@@ -56,6 +71,10 @@ public static class OperationStatusReader
         catch (Exception ex) when (ex is CredentialUnavailableException or AuthenticationFailedException)
         {
             throw new OperationStatusException(FailureKind.Authentication, AuthenticationMessage(request, ex), request, ex);
+        }
+        catch (Exception ex) when (PermanentFault.Of(ex) is { } permanent)
+        {
+            throw new OperationStatusException(permanent, Sentences.Join(PermanentFault.Describe(permanent, request.Service.Name, request.Uri), $"({Innermost(ex).Message})"), request, ex);
         }
         catch (Exception ex) when (IsTimeout(ex))
         {

@@ -94,7 +94,9 @@ public sealed class OperationWaiter : IDisposable
     public void Add(int index, OperationRequest request, OperationStatus? initial, TimeSpan? firstDelay = null)
     {
         Interlocked.Increment(ref running);
-        var loop = Task.Run(() => WaitOneAsync(index, request, initial, firstDelay));
+        // -Timeout counts from now, when Wait receives the operation, not from the start of the command.
+        var deadline = options.Timeout is { } timeout ? clock.Elapsed + timeout : (TimeSpan?)null;
+        var loop = Task.Run(() => WaitOneAsync(index, request, initial, firstDelay, deadline));
         lock (loops)
         {
             loops.Add(loop);
@@ -126,9 +128,17 @@ public sealed class OperationWaiter : IDisposable
         gate.Dispose();
     }
 
-    private async Task WaitOneAsync(int index, OperationRequest request, OperationStatus? last, TimeSpan? firstDelay)
+    private async Task WaitOneAsync(int index, OperationRequest request, OperationStatus? last, TimeSpan? firstDelay, TimeSpan? deadline)
     {
-        var token = cancellation.Token;
+        // The operation's own token: cancelled at its deadline, so a read in flight (and its retries) stops too.
+        using var operation = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
+        if (deadline is { } ends)
+        {
+            operation.CancelAfter(ends - clock.Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        }
+
+        var token = operation.Token;
+        OperationStatusException? lastFailure = null;
         try
         {
             var poll = 0;
@@ -139,9 +149,9 @@ public sealed class OperationWaiter : IDisposable
                 : TimeSpan.Zero;
             while (true)
             {
-                if (!await SleepAsync(delay, token).ConfigureAwait(false))
+                if (!await SleepAsync(delay, deadline, token).ConfigureAwait(false))
                 {
-                    Report(new WaitTimedOut(index, request, last));
+                    Report(new WaitTimedOut(index, request, last, lastFailure));
                     return;
                 }
 
@@ -161,6 +171,7 @@ public sealed class OperationWaiter : IDisposable
                 }
                 catch (OperationStatusException ex) when (IsPassing(ex) && ++failures < options.MaxConsecutiveFailures)
                 {
+                    lastFailure = ex;
                     delay = options.Interval(poll++, ex.RetryAfter);
                     Report(new WaitPollFailed(index, request, ex, delay));
                     continue;
@@ -176,6 +187,7 @@ public sealed class OperationWaiter : IDisposable
                 }
 
                 failures = 0;
+                lastFailure = null;
                 refreshedToken = false;
                 last = status;
                 if (status.IsTerminal)
@@ -188,9 +200,23 @@ public sealed class OperationWaiter : IDisposable
                 Report(new WaitPolled(index, request, status, delay));
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             // Stopped or -Any satisfied: nothing more to say.
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // The deadline passed, in a delay or in a read.
+            Report(new WaitTimedOut(index, request, last, lastFailure));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever the loop did not foresee ends this operation with an error of its own, never in silence.
+            Report(new WaitAbandoned(index, request, new OperationStatusException(
+                FailureKind.Unexpected,
+                Sentences.Join($"Waiting on operation '{InputValidation.Printable(request.OperationId)}' failed unexpectedly: {ex.GetType().Name}: {ex.Message}"),
+                request,
+                ex)));
         }
         finally
         {
@@ -199,11 +225,11 @@ public sealed class OperationWaiter : IDisposable
     }
 
     /// <summary>Waits for the delay, or until the timeout; false when the timeout came first.</summary>
-    private async Task<bool> SleepAsync(TimeSpan delay, CancellationToken token)
+    private async Task<bool> SleepAsync(TimeSpan delay, TimeSpan? deadline, CancellationToken token)
     {
-        if (options.Timeout is { } timeout)
+        if (deadline is { } ends)
         {
-            var left = timeout - clock.Elapsed;
+            var left = ends - clock.Elapsed;
             if (left <= TimeSpan.Zero)
             {
                 return false;

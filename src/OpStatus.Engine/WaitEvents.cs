@@ -74,11 +74,15 @@ public sealed class WaitAbandoned : WaitEvent
 /// <summary>The timeout passed before the operation ended.</summary>
 public sealed class WaitTimedOut : WaitEvent
 {
-    public WaitTimedOut(int index, OperationRequest request, OperationStatus? lastStatus)
+    public WaitTimedOut(int index, OperationRequest request, OperationStatus? lastStatus, OperationStatusException? lastFailure = null)
         : base(index, request)
     {
         LastStatus = lastStatus;
+        LastFailure = lastFailure;
     }
 
     public OperationStatus? LastStatus { get; }
+
+    /// <summary>Why the last poll failed, when it did: the reason a runbook needs, not only under -Verbose.</summary>
+    public OperationStatusException? LastFailure { get; }
 }

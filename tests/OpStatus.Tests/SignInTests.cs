@@ -209,4 +209,28 @@ public sealed class SignInEnvironmentTests : TestBase
             Emulator.TokenLifetime = lifetime;
         }
     }
+
+    [Theory]
+    [Trait("Reliability", "Fault")]
+    [InlineData("Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId x", "GetCacheOperationStatusCommand")]
+    [InlineData("Wait-OperationStatus -ResourceManagerEndpoint $args[0] -Uri ($args[0] + 'subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Cache/locations/westus/operationsStatus/x?api-version=2024-10-01')", "WaitOperationStatusCommand")]
+    public void Sign_in_settings_Azure_Identity_refuses_give_an_error_of_the_command_never_silence(string command, string prefix)
+    {
+        try
+        {
+            Environment.SetEnvironmentVariable("AZURE_TOKEN_CREDENTIALS", "NoSuchCredential");
+            using var session = NewSession();
+            var result = session.Run(command + "; 'after'", Url);
+
+            Assert.Equal("after", Assert.Single(result.Output).BaseObject);
+            var error = Assert.Single(result.Errors);
+            Assert.Equal($"{prefix}AuthenticationFailed,OpStatus.Commands.{prefix}", error.FullyQualifiedErrorId);
+            Assert.Equal(System.Management.Automation.ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
+            Assert.Contains("AZURE_TOKEN_CREDENTIALS", error.Exception.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AZURE_TOKEN_CREDENTIALS", null);
+        }
+    }
 }

@@ -16,8 +16,6 @@ public sealed class WaitResponseTests : TestBase
     {
     }
 
-    private string StatusUrl(string id) => $"{Url}subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Cache/locations/westus/operationsStatus/{id}?api-version=2024-10-01";
-
     private string ScriptRunningThenSucceeded()
     {
         var id = NewId();
@@ -32,7 +30,7 @@ public sealed class WaitResponseTests : TestBase
     {
         var id = ScriptRunningThenSucceeded();
         var response = new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent("{}") };
-        response.Headers.TryAddWithoutValidation("Azure-AsyncOperation", StatusUrl(id));
+        response.Headers.TryAddWithoutValidation("Azure-AsyncOperation", CacheStatusUrl(id));
 
         using var session = NewSession();
         var result = session.Run("$args[0] | Wait-OperationStatus -ResourceManagerEndpoint $args[1]", response, Url);
@@ -62,7 +60,7 @@ public sealed class WaitResponseTests : TestBase
         using var session = NewSession();
         var result = session.Run(
             build + "; New-R $args[0] | Wait-OperationStatus -ResourceManagerEndpoint $args[2]; Wait-OperationStatus -Response (New-R $args[1]) -ResourceManagerEndpoint $args[2]",
-            StatusUrl(ids[0]), StatusUrl(ids[1]), Url);
+            CacheStatusUrl(ids[0]), CacheStatusUrl(ids[1]), Url);
 
         AssertNoErrors(result);
         Assert.Equal(ids, result.Output.Select(o => Prop(o, "OperationId")));
@@ -77,10 +75,10 @@ public sealed class WaitResponseTests : TestBase
     {
         var winner = ScriptRunningThenSucceeded();
         var loser = ScriptRunningThenSucceeded();
-        var headers = new Dictionary<string, string> { [first] = StatusUrl(expected == first ? winner : loser) };
+        var headers = new Dictionary<string, string> { [first] = CacheStatusUrl(expected == first ? winner : loser) };
         if (second is not null)
         {
-            headers[second] = StatusUrl(expected == second ? winner : loser);
+            headers[second] = CacheStatusUrl(expected == second ? winner : loser);
         }
 
         using var session = NewSession();
@@ -104,7 +102,7 @@ public sealed class WaitResponseTests : TestBase
         var started = DateTimeOffset.UtcNow;
         var result = session.Run(
             "$h = @{ 'Azure-AsyncOperation' = $args[0] }; if ($args[2]) { $h[$args[2]] = $args[3] }; $h | Wait-OperationStatus -ResourceManagerEndpoint $args[1]",
-            StatusUrl(id), Url, header, value);
+            CacheStatusUrl(id), Url, header, value);
 
         AssertNoErrors(result);
         var waited = RequestsFor(id).Single().Time - started;
@@ -171,7 +169,7 @@ public sealed class WaitResponseTests : TestBase
         var result = session.Run(
             "$status = Get-CacheOperationStatus -ResourceManagerEndpoint $args[3] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[0]; " +
             "$status, $args[1], @{ 'Azure-AsyncOperation' = $args[2] } | Wait-OperationStatus -ResourceManagerEndpoint $args[3]",
-            ids[0], StatusUrl(ids[1]), StatusUrl(ids[2]), Url);
+            ids[0], CacheStatusUrl(ids[1]), CacheStatusUrl(ids[2]), Url);
 
         AssertNoErrors(result);
         Assert.Equal(ids.OrderBy(i => i), result.Output.Select(o => (string)Prop(o, "OperationId")!).OrderBy(i => i));

@@ -225,6 +225,9 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
             FailureKind.Network => (ErrorCategory.ConnectionError, "ConnectionFailed"),
             FailureKind.Timeout => (ErrorCategory.OperationTimeout, "Timeout"),
             FailureKind.InvalidResponse => (ErrorCategory.InvalidResult, "InvalidResponse"),
+            FailureKind.NameResolution => (ErrorCategory.ConnectionError, "NameNotResolved"),
+            FailureKind.Certificate => (ErrorCategory.SecurityError, "CertificateNotTrusted"),
+            FailureKind.Unexpected => (ErrorCategory.NotSpecified, "UnexpectedFailure"),
             _ => (HttpCategory(ex.StatusCode ?? 0), "Http" + ex.StatusCode + (ex.ErrorCode is { Length: > 0 } code ? "." + SafeId(code) : string.Empty)),
         };
 

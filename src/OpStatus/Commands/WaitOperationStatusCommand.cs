@@ -106,6 +106,12 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         {
             foreach (var status in InputObject)
             {
+                if (anySatisfied)
+                {
+                    // -Any is satisfied by a status given before: the rest of this array is not waited on.
+                    break;
+                }
+
                 var index = added++;
                 var readWith = OperationRequest.Of(status);
                 var request = SignInGiven ? readWith.WithCredential(ResolveCredential(readWith.Cloud)) : readWith;
@@ -279,6 +285,9 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             case WaitPollFailed failed:
                 WriteVerbose($"{Describe(e)}: the poll failed ({failed.Error.Message}); trying again in {Seconds(failed.NextPoll)}.");
                 break;
+            case WaitFinished when Any && anySatisfied:
+                // -Any has its one result: an operation that ended in the same moment is not written.
+                break;
             case WaitFinished finished:
                 Ended(e.Index);
                 WriteObject(finished.Status);
@@ -306,8 +315,9 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             case WaitTimedOut timedOut:
                 Ended(e.Index);
                 var last = timedOut.LastStatus?.Status ?? "not read yet";
+                var why = timedOut.LastFailure is { } lastFailure ? $"The last poll failed: {lastFailure.Message}" : null;
                 WriteError(new ErrorRecord(
-                    new TimeoutException($"{Describe(e)} did not end within {Timeout} s; its last status was {last}. Wait again with a longer -Timeout, or read it later with the same command."),
+                    new TimeoutException(Sentences.Join($"{Describe(e)} did not end within {Timeout} s of being received; its last status was {last}", why, "Wait again with a longer -Timeout, or read it later with the same command.")),
                     ErrorIdPrefix + "Timeout",
                     ErrorCategory.OperationTimeout,
                     (object?)timedOut.LastStatus ?? e.Request.Uri));

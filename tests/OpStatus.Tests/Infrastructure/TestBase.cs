@@ -24,6 +24,9 @@ public abstract class TestBase
 
     protected static PowerShellSession NewSession() => new();
 
+    /// <summary>The emulator's Cache status URL of an operation, as an Azure-AsyncOperation header gives it.</summary>
+    protected string CacheStatusUrl(string id) => $"{Url}subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Cache/locations/westus/operationsStatus/{id}?api-version=2024-10-01";
+
     protected static Step Ok(JsonObject body) => new() { Status = 200, Body = body };
 
     protected static JsonObject StatusBody(string status, string? name = null, params (string Name, JsonNode? Value)[] more)
