@@ -149,6 +149,10 @@ internal static class OpStatusPipeline
             {
                 var requestId = response.Headers.TryGetValue("x-ms-request-id", out var id) ? $", x-ms-request-id {id}" : string.Empty;
                 log.Verbose($"{request.Method} {request.Uri} -> {response.Status} {response.ReasonPhrase} in {Elapsed(stopwatch)}{requestId}");
+                if ((response.Status is 408 or 429 || response.Status >= 500) && OperationStatusReader.RetryAfter(response) is { } asked)
+                {
+                    log.Verbose($"The service asked to wait {asked.TotalSeconds:0.###} s (Retry-After) before trying again.");
+                }
             }
 
             if (log.DebugEnabled)

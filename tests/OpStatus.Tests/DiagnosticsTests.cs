@@ -1,3 +1,4 @@
+using OpStatus.Emulator;
 using OpStatus.Tests.Infrastructure;
 using Xunit;
 
@@ -112,5 +113,59 @@ public sealed class DiagnosticsTests : TestBase
         var origin = Emulator.BaseUri.GetLeftPart(UriPartial.Authority);
         var line = Assert.Single(result.Verbose, v => v.StartsWith("Signing in with", StringComparison.Ordinal));
         Assert.Equal($"Signing in with the system-assigned managed identity for {origin}/.default; its tokens are kept for the session.", line);
+    }
+
+    [Fact]
+    public void Get_shows_a_retry_while_the_retries_go_on()
+    {
+        var id = NewId();
+        Emulator.Script(id,
+            new Step { Status = 503, Body = ErrorBody("ServiceUnavailable", "Busy."), Headers = new() { ["retry-after-ms"] = "1500" } },
+            Ok(StatusBody("Succeeded", id)));
+
+        using var session = NewSession();
+        var (shell, pending) = session.Start("Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -OperationId $args[2] -Verbose", Url, NewSubscription(), id);
+        using (shell)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            TimeSpan? seen = null;
+            while (!pending.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                if (seen is null && shell.Streams.Verbose.ToArray().Any(v => v.Message.Contains("-> 503", StringComparison.Ordinal)))
+                {
+                    seen = clock.Elapsed;
+                }
+
+                Thread.Sleep(10);
+            }
+
+            shell.EndInvoke(pending);
+            var ended = clock.Elapsed;
+            Assert.NotNull(seen);
+            Assert.True(ended - seen!.Value >= TimeSpan.FromSeconds(1), $"the 503 line came {(ended - seen.Value).TotalMilliseconds:0} ms before the end");
+            Assert.Contains(shell.Streams.Verbose, v => v.Message == "The service asked to wait 1.5 s (Retry-After) before trying again.");
+        }
+    }
+
+    [Fact]
+    public void Wait_writes_its_lines_in_causal_order_and_says_when_an_operation_is_done()
+    {
+        var id = NewId();
+        Emulator.Script(id,
+            new Step { Body = StatusBody("InProgress", id), Headers = new() { ["retry-after-ms"] = "50" } },
+            Ok(StatusBody("Succeeded", id)));
+
+        using var session = NewSession();
+        var result = session.Run(
+            "Wait-OperationStatus -Uri ($args[0] + 'subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Cache/locations/westus/operationsStatus/' + $args[1] + '?api-version=2024-10-01') -ResourceManagerEndpoint $args[0] -Verbose",
+            Url, id);
+
+        AssertNoErrors(result);
+        var lines = result.Verbose.Where(v => v.Contains(id, StringComparison.Ordinal)).ToList();
+        var firstGet = lines.FindIndex(v => v.StartsWith("GET ", StringComparison.Ordinal) && v.Contains("-> 200", StringComparison.Ordinal));
+        var polled = lines.FindIndex(v => v.Contains(": InProgress; next poll in 100 ms (Retry-After).", StringComparison.Ordinal));
+        var secondGet = lines.FindLastIndex(v => v.StartsWith("GET ", StringComparison.Ordinal) && v.Contains("-> 200", StringComparison.Ordinal));
+        var done = lines.FindIndex(v => v.EndsWith(": Succeeded; done.", StringComparison.Ordinal));
+        Assert.True(firstGet >= 0 && polled > firstGet && secondGet > polled && done > secondGet, string.Join(Environment.NewLine, lines));
     }
 }

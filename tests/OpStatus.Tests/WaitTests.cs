@@ -53,7 +53,7 @@ public sealed class WaitTests : TestBase
         Assert.Contains(child, p => p.PercentComplete == 80);
         Assert.Equal(ProgressRecordType.Completed, child.Last().RecordType);
         Assert.Equal(ProgressRecordType.Completed, result.Progress.Last(p => p.ActivityId == 1).RecordType);
-        Assert.Contains(result.Verbose, v => v.Contains($"DevCenter operation '{id}': Running (40%); next poll in 120 ms."));
+        Assert.Contains(result.Verbose, v => v.Contains($"DevCenter operation '{id}': Running (40%); next poll in 120 ms (Retry-After)."));
     }
 
     [Fact]

@@ -158,7 +158,7 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
         OperationStatus status;
         try
         {
-            status = OperationStatusReader.Read(request, log, StopToken);
+            status = log.VerboseEnabled || log.DebugEnabled ? ReadShowingDiagnostics(request, log) : OperationStatusReader.Read(request, log, StopToken);
         }
         catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
         {
@@ -180,6 +180,23 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
 
         log.Drain(this);
         WriteObject(status);
+    }
+
+    /// <summary>
+    /// A read whose Verbose and Debug lines reach the host as they happen (a retry's line before the retries
+    /// end): the read runs on the thread pool, and this, the pipeline thread, writes the lines meanwhile.
+    /// </summary>
+    private OperationStatus ReadShowingDiagnostics(OperationRequest request, RelayLog log)
+    {
+        var reading = OperationStatusReader.ReadAsync(request, log, StopToken);
+        // Waits without throwing, so that the read's own exception comes out of GetResult as it was thrown.
+        while (!((IAsyncResult)reading).AsyncWaitHandle.WaitOne(50))
+        {
+            log.Drain(this);
+        }
+
+        log.Drain(this);
+        return reading.GetAwaiter().GetResult();
     }
 
     /// <summary>Says under -Verbose, once per credential and audience in this command, how it signs in; never a token.</summary>

@@ -270,6 +270,8 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 }
             }
 
+            // The lines the poll logged come before what its result says: causal order.
+            log.Drain(this);
             Handle(next);
         }
     }
@@ -279,7 +281,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         switch (e)
         {
             case WaitPolled polled:
-                WriteVerbose($"{Describe(e)}: {polled.Status.Status}{Percent(polled.Status)}; next poll in {Seconds(polled.NextPoll)}.");
+                WriteVerbose($"{Describe(e)}: {polled.Status.Status}{Percent(polled.Status)}; next poll in {Seconds(polled.NextPoll)}{(polled.Status.RetryAfter is null ? string.Empty : " (Retry-After)")}.");
                 UpdateProgress(e.Index, polled.Status);
                 break;
             case WaitPollFailed failed:
@@ -289,6 +291,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 // -Any has its one result: an operation that ended in the same moment is not written.
                 break;
             case WaitFinished finished:
+                WriteVerbose($"{Describe(e)}: {finished.Status.Status}{Percent(finished.Status)}; done.");
                 Ended(e.Index);
                 WriteObject(finished.Status);
                 WriteFailure(finished.Status);
