@@ -121,6 +121,55 @@ public sealed class WaitDeadlineTests : TestBase
         Assert.Equal(1, server.Handshakes);
     }
 
+    [Fact]
+    public void Progress_at_scale_keeps_the_parent_and_a_handful_of_operations()
+    {
+        var ids = Enumerable.Range(0, 40).Select(_ => NewId()).ToArray();
+        foreach (var id in ids)
+        {
+            Emulator.Script(id, new Step { Body = StatusBody("Running", id), Headers = new() { ["retry-after-ms"] = "100" } }, Ok(StatusBody("Succeeded", id)));
+        }
+
+        using var session = NewSession();
+        var result = session.Run("$u = $args[1]; $args[0] | ForEach-Object { $u + 'subscriptions/11111111-1111-1111-1111-111111111111/providers/Microsoft.Cache/locations/westus/operationsStatus/' + $_ + '?api-version=2024-10-01' } | Wait-OperationStatus -ResourceManagerEndpoint $args[1]", ids, Url);
+
+        AssertNoErrors(result);
+        Assert.Equal(40, result.Output.Count);
+        var open = new HashSet<int>();
+        var most = 0;
+        foreach (var record in result.Progress.Where(p => p.ParentActivityId == 1))
+        {
+            if (record.RecordType == System.Management.Automation.ProgressRecordType.Completed)
+            {
+                open.Remove(record.ActivityId);
+            }
+            else
+            {
+                open.Add(record.ActivityId);
+            }
+
+            most = Math.Max(most, open.Count);
+        }
+
+        Assert.InRange(most, 1, 5);
+        Assert.Contains(result.Progress, p => p.ActivityId == 1 && p.StatusDescription.StartsWith("40 of 40 done, 0 running", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Time_waited_ticks_every_second_between_polls()
+    {
+        var id = NewId();
+        Emulator.Script(id, new Step { Body = StatusBody("Running", id), Headers = new() { ["Retry-After"] = "3" } }, Ok(StatusBody("Succeeded", id)));
+
+        using var session = NewSession();
+        var result = session.Run("Wait-OperationStatus -Uri $args[0] -ResourceManagerEndpoint $args[1]", CacheStatusUrl(id), Url);
+
+        AssertNoErrors(result);
+        var ticks = result.Progress.Where(p => p.ActivityId == 1 && p.StatusDescription.Contains("1 running, waited", StringComparison.Ordinal))
+            .Select(p => p.StatusDescription).Distinct().ToArray();
+        Assert.True(ticks.Length >= 3, string.Join(" | ", ticks));
+    }
+
     /// <summary>A TLS server on loopback whose self-signed certificate nobody trusts.</summary>
     private sealed class UntrustedTlsServer : IDisposable
     {

@@ -23,7 +23,11 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 
     private readonly BlockingCollection<WaitEvent> events = new();
     private RelayLog log = null!;
-    private readonly Dictionary<int, string> activities = new();
+    private const int MaxOperationRecords = 5;
+    private readonly SortedDictionary<int, ProgressEntry> activities = new();
+    private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
+    private TimeSpan lastTick;
+    private int failedCount;
     private OperationWaiter? waiter;
     private int added;
     private int ended;
@@ -261,6 +265,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 {
                     if (!events.TryTake(out next, 100, StopToken))
                     {
+                        Tick();
                         continue;
                     }
                 }
@@ -273,6 +278,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             // The lines the poll logged come before what its result says: causal order.
             log.Drain(this);
             Handle(next);
+            Tick();
         }
     }
 
@@ -292,7 +298,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 break;
             case WaitFinished finished:
                 WriteVerbose($"{Describe(e)}: {finished.Status.Status}{Percent(finished.Status)}; done.");
-                Ended(e.Index);
+                Ended(e.Index, failed: finished.Status.Status is { } final && !final.Equals("Succeeded", StringComparison.OrdinalIgnoreCase));
                 WriteObject(finished.Status);
                 WriteFailure(finished.Status);
                 if (Any)
@@ -301,7 +307,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                     waiter?.Cancel();
                     foreach (var index in new List<int>(activities.Keys))
                     {
-                        Ended(index);
+                        Ended(index, failed: false);
                     }
                 }
 
@@ -312,11 +318,11 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 ThrowTerminatingError(ToErrorRecord(abandoned.Error));
                 break;
             case WaitAbandoned abandoned:
-                Ended(e.Index);
+                Ended(e.Index, failed: true);
                 WriteError(ToErrorRecord(abandoned.Error));
                 break;
             case WaitTimedOut timedOut:
-                Ended(e.Index);
+                Ended(e.Index, failed: true);
                 var last = timedOut.LastStatus?.Status ?? "not read yet";
                 var why = timedOut.LastFailure is { } lastFailure ? $"The last poll failed: {lastFailure.Message}" : null;
                 WriteError(new ErrorRecord(
@@ -362,42 +368,120 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         ? string.Format(CultureInfo.InvariantCulture, "{0:0.#} s", span.TotalSeconds)
         : string.Format(CultureInfo.InvariantCulture, "{0:0} ms", span.TotalMilliseconds);
 
+    /// <summary>
+    /// Progress that stays readable at hundreds of operations: the parent record (done, failed, running, time
+    /// waited) always, and a record for each of the few longest-waited operations still running; both tick
+    /// every second, between polls too.
+    /// </summary>
     private void StartProgress(int index, OperationRequest request)
     {
-        activities[index] = $"{request.Service.Name} operation {request.OperationId}";
+        activities[index] = new ProgressEntry($"{request.Service.Name} operation {request.OperationId}", clock.Elapsed);
+        ShowRecords();
         WriteOverallProgress();
-        WriteProgress(new ProgressRecord(index + 2, activities[index], "Waiting") { ParentActivityId = ParentActivityId });
     }
 
-    private void WriteOverallProgress() =>
-        WriteProgress(new ProgressRecord(ParentActivityId, Activity(), $"{ended} of {added} done") { PercentComplete = Math.Min(100, 100 * ended / Math.Max(1, added)) });
+    private void WriteOverallProgress()
+    {
+        var failed = failedCount > 0 ? $" ({failedCount} failed)" : string.Empty;
+        WriteProgress(new ProgressRecord(ParentActivityId, Activity(), $"{ended} of {added} done{failed}, {activities.Count} running, waited {clock.Elapsed:hh\\:mm\\:ss}")
+        {
+            PercentComplete = Math.Min(100, 100 * ended / Math.Max(1, added)),
+        });
+    }
 
     private void UpdateProgress(int index, OperationStatus status)
     {
-        if (!activities.TryGetValue(index, out var activity))
+        if (activities.TryGetValue(index, out var entry))
+        {
+            entry.Status = $"{status.Status}{Percent(status)}";
+            entry.Percent = status.PercentComplete is { } percent ? (int)Math.Max(0, Math.Min(100, percent)) : -1;
+            if (entry.Shown)
+            {
+                WriteRecord(index, entry);
+            }
+        }
+    }
+
+    /// <summary>Every second: the parent record and the shown operations' time waited move on.</summary>
+    private void Tick()
+    {
+        if (clock.Elapsed - lastTick < TimeSpan.FromSeconds(1) || activities.Count == 0)
         {
             return;
         }
 
-        var elapsed = waiter?.Elapsed ?? TimeSpan.Zero;
-        var record = new ProgressRecord(index + 2, activity, $"{status.Status}{Percent(status)}, waited {elapsed:hh\\:mm\\:ss}") { ParentActivityId = ParentActivityId };
-        if (status.PercentComplete is { } percent)
+        lastTick = clock.Elapsed;
+        WriteOverallProgress();
+        foreach (var pair in activities)
         {
-            record.PercentComplete = (int)Math.Max(0, Math.Min(100, percent));
+            if (pair.Value.Shown)
+            {
+                WriteRecord(pair.Key, pair.Value);
+            }
         }
-
-        WriteProgress(record);
     }
 
-    private void Ended(int index)
+    /// <summary>Gives a record to the longest-waited operations still running, up to the cap.</summary>
+    private void ShowRecords()
+    {
+        var shown = 0;
+        foreach (var pair in activities)
+        {
+            if (shown++ >= MaxOperationRecords)
+            {
+                break;
+            }
+
+            if (!pair.Value.Shown)
+            {
+                pair.Value.Shown = true;
+                WriteRecord(pair.Key, pair.Value);
+            }
+        }
+    }
+
+    private void WriteRecord(int index, ProgressEntry entry) =>
+        WriteProgress(new ProgressRecord(index + 2, entry.Activity, $"{entry.Status}, waited {clock.Elapsed - entry.ReceivedAt:hh\\:mm\\:ss}")
+        {
+            ParentActivityId = ParentActivityId,
+            PercentComplete = entry.Percent,
+        });
+
+    private void Ended(int index, bool failed)
     {
         ended++;
-        if (activities.TryGetValue(index, out var activity))
+        failedCount += failed ? 1 : 0;
+        if (activities.TryGetValue(index, out var entry))
         {
-            WriteProgress(new ProgressRecord(index + 2, activity, "Done") { ParentActivityId = ParentActivityId, RecordType = ProgressRecordType.Completed });
             activities.Remove(index);
+            if (entry.Shown)
+            {
+                WriteProgress(new ProgressRecord(index + 2, entry.Activity, "Done") { ParentActivityId = ParentActivityId, RecordType = ProgressRecordType.Completed });
+            }
+
+            ShowRecords();
         }
 
         WriteOverallProgress();
+    }
+
+    /// <summary>What the progress of one operation shows.</summary>
+    private sealed class ProgressEntry
+    {
+        public ProgressEntry(string activity, TimeSpan receivedAt)
+        {
+            Activity = activity;
+            ReceivedAt = receivedAt;
+        }
+
+        public string Activity { get; }
+
+        public TimeSpan ReceivedAt { get; }
+
+        public string Status { get; set; } = "Waiting";
+
+        public int Percent { get; set; } = -1;
+
+        public bool Shown { get; set; }
     }
 }
