@@ -115,17 +115,24 @@ public sealed class OperationWaiter : IDisposable
             all = loops.ToArray();
         }
 
+        bool ended;
         try
         {
             // Loops end at the next await once cancelled; leave no background work behind.
-            Task.WaitAll(all, TimeSpan.FromSeconds(10));
+            ended = Task.WaitAll(all, TimeSpan.FromSeconds(10));
         }
         catch (AggregateException)
         {
+            ended = true;
         }
 
-        cancellation.Dispose();
-        gate.Dispose();
+        // A loop still running (a transport that ignores cancellation) may yet touch the gate and the token
+        // source: release them only when every loop has ended, and otherwise leave them to the collector.
+        if (ended && Running == 0)
+        {
+            cancellation.Dispose();
+            gate.Dispose();
+        }
     }
 
     private async Task WaitOneAsync(int index, OperationRequest request, OperationStatus? last, TimeSpan? firstDelay, TimeSpan? deadline)

@@ -170,6 +170,50 @@ public sealed class WaitDeadlineTests : TestBase
         Assert.True(ticks.Length >= 3, string.Join(" | ", ticks));
     }
 
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void Every_ending_many_times_leaves_no_exception_and_no_loop_behind()
+    {
+        var done = NewId();
+        var running = NewId();
+        var missing = NewId();
+        Emulator.Script(done, Ok(StatusBody("Succeeded", done)));
+        Emulator.Script(running, new Step { Body = StatusBody("Running", running), Headers = new() { ["retry-after-ms"] = "100" } });
+
+        using var session = NewSession();
+        var endings = new Dictionary<string, (string Script, int Outputs, int Errors)>
+        {
+            ["normal"] = ("Wait-OperationStatus -Uri $args[0] -ResourceManagerEndpoint $args[3]", 1, 0),
+            ["any"] = ("Wait-OperationStatus -Uri $args[1], $args[0] -ResourceManagerEndpoint $args[3] -Any", 1, 0),
+            ["timeout"] = ("Wait-OperationStatus -Uri $args[1] -ResourceManagerEndpoint $args[3] -Timeout 0", 0, 1),
+            ["error"] = ("Wait-OperationStatus -Uri $args[2] -ResourceManagerEndpoint $args[3]", 0, 1),
+        };
+        for (var i = 0; i < 15; i++)
+        {
+            foreach (var (name, (script, outputs, errors)) in endings)
+            {
+                var result = session.Run(script, CacheStatusUrl(done), CacheStatusUrl(running), CacheStatusUrl(missing), Url);
+                Assert.True(result.Terminating is null, $"{name}: {result.Terminating}");
+                Assert.True(result.Output.Count == outputs && result.Errors.Count == errors, $"{name} #{i}: {result.Output.Count} outputs, {result.Errors.Count} errors");
+            }
+
+            var (shell, pending) = session.Start("Wait-OperationStatus -Uri $args[0] -ResourceManagerEndpoint $args[1]", CacheStatusUrl(running), Url);
+            using (shell)
+            {
+                Thread.Sleep(50);
+                var stopping = Stopwatch.StartNew();
+                shell.Stop();
+                Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(1), $"Stop took {stopping.Elapsed.TotalMilliseconds:0} ms");
+                Assert.True(pending.IsCompleted);
+            }
+        }
+
+        // Nothing polls after the commands ended.
+        var before = RequestsFor(running).Count;
+        Thread.Sleep(400);
+        Assert.Equal(before, RequestsFor(running).Count);
+    }
+
     /// <summary>A TLS server on loopback whose self-signed certificate nobody trusts.</summary>
     private sealed class UntrustedTlsServer : IDisposable
     {
