@@ -123,10 +123,10 @@ public sealed class CredentialSpec
         pipelines.GetOrAdd(scope, s => OpStatusPipeline.Build(credential.Value, s));
 
     /// <summary>
-    /// Drops the pipeline of a scope, and with it the token it cached, so that the next request fetches a fresh
-    /// token. Used once when a service refuses a token in the middle of a wait.
+    /// A pipeline of its own for one retry after a plain 401: its bearer policy has no token yet, so it asks the
+    /// credential anew, and the shared pipeline, which other operations use, is left alone.
     /// </summary>
-    internal void ResetPipeline(string scope) => pipelines.TryRemove(scope, out _);
+    internal HttpPipeline FreshPipelineFor(string scope) => OpStatusPipeline.Build(credential.Value, scope);
 
     private const string BearerPrefix = "Bearer ";
 

@@ -18,21 +18,22 @@ public static class OperationStatusReader
     /// OperationStatusException that says what went wrong. Throws OperationCanceledException when cancelled.
     /// </summary>
     public static Task<OperationStatus> ReadAsync(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken) =>
-        ReadCoreAsync(request, log, async: true, cancellationToken);
+        ReadCoreAsync(request, log, async: true, freshToken: false, cancellationToken);
 
     /// <summary>
     /// The same read, on the calling thread from start to end: what a single Get command wants, since it
     /// waits anyway and a thread switch costs about as much as a loopback call.
     /// </summary>
     public static OperationStatus Read(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken) =>
-        ReadCoreAsync(request, log, async: false, cancellationToken).GetAwaiter().GetResult();
+        ReadCoreAsync(request, log, async: false, freshToken: false, cancellationToken).GetAwaiter().GetResult();
 
-    private static async Task<OperationStatus> ReadCoreAsync(OperationRequest request, IOperationLog? log, bool async, CancellationToken cancellationToken)
+    /// <param name="freshToken">True for the one retry after a plain 401, on a pipeline that asks for a token anew.</param>
+    private static async Task<OperationStatus> ReadCoreAsync(OperationRequest request, IOperationLog? log, bool async, bool freshToken, CancellationToken cancellationToken)
     {
         HttpPipeline pipeline;
         try
         {
-            pipeline = request.Credential.PipelineFor(request.Scope);
+            pipeline = freshToken ? request.Credential.FreshPipelineFor(request.Scope) : request.Credential.PipelineFor(request.Scope);
         }
         catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
         {
@@ -114,6 +115,18 @@ public static class OperationStatusReader
         };
 
         var body = response.Content.ToMemory();
+        // Azure.Core's bearer policy has already answered a claims challenge; a plain 401 gets one try with a
+        // token asked for anew, the same rule for Get and Wait. A second 401 is the error.
+        if (response.Status == 401 && !freshToken)
+        {
+            if (log is { VerboseEnabled: true })
+            {
+                log.Verbose($"The {request.Service.Name} service refused the token (401); asking {request.Credential.Description} for a token again and trying once more.");
+            }
+
+            return await ReadCoreAsync(request, log, async, freshToken: true, cancellationToken).ConfigureAwait(false);
+        }
+
         if (response.Status < 200 || response.Status > 299)
         {
             throw HttpFailure(request, response, body, status);

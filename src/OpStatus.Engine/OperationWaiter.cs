@@ -150,7 +150,6 @@ public sealed class OperationWaiter : IDisposable
         {
             var poll = 0;
             var failures = 0;
-            var refreshedToken = false;
             var delay = last is not null ? options.Interval(poll++, last.RetryAfter)
                 : firstDelay is { } asked ? options.Interval(poll++, asked)
                 : TimeSpan.Zero;
@@ -167,14 +166,6 @@ public sealed class OperationWaiter : IDisposable
                 try
                 {
                     status = await OperationStatusReader.ReadAsync(request, log, token).ConfigureAwait(false);
-                }
-                catch (OperationStatusException ex) when (ex.Kind == FailureKind.Http && ex.StatusCode == 401 && !refreshedToken)
-                {
-                    // A refused token in the middle of a long wait: one fresh token, one more try.
-                    refreshedToken = true;
-                    request.Credential.ResetPipeline(request.Scope);
-                    delay = TimeSpan.Zero;
-                    continue;
                 }
                 catch (OperationStatusException ex) when (IsPassing(ex) && ++failures < options.MaxConsecutiveFailures)
                 {
@@ -195,7 +186,6 @@ public sealed class OperationWaiter : IDisposable
 
                 failures = 0;
                 lastFailure = null;
-                refreshedToken = false;
                 last = status;
                 if (status.IsTerminal)
                 {

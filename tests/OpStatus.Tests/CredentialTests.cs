@@ -120,6 +120,9 @@ public sealed class CredentialTests : TestBase
         Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
         Assert.Contains("sign in again", error.Exception.Message);
         Assert.DoesNotContain(secret, result.AllText());
+        // The same 401 rule as Wait: one more try with a token asked for anew, then the error.
+        Assert.Equal(2, RequestsFor(id).Count(r => r.ResponseStatus == 401));
+        Assert.Contains(result.Verbose, v => v.Contains("refused the token (401)", StringComparison.Ordinal));
         Assert.DoesNotContain("c2VjcmV0LXRva2VuLXZhbHVl", result.AllText());
     }
 
