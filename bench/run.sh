@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against the local emulator and prints their tables.
-#   bash bench/run.sh [all|import|calls|pipeline|tokens|wait] [wait: T,T,... N,N,...]   (wait defaults: 3,20 and 1,100,1000)
+#   bash bench/run.sh [all|import|calls|pipeline|tokens|wait|deadline] [wait: T,T,... N,N,...]   (wait defaults: 3,20 and 1,100,1000)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

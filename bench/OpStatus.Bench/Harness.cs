@@ -50,7 +50,7 @@ internal sealed class Harness : IAsyncDisposable
         }
 
         var output = shell.Invoke();
-        if (shell.HadErrors)
+        if (shell.HadErrors && shell.Streams.Error.Count > 0)
         {
             throw new InvalidOperationException("The script failed: " + string.Join("; ", shell.Streams.Error.Select(e => e.ToString())));
         }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using OpStatus.Bench;
 
-// bash bench/run.sh [all|import|calls|pipeline|tokens|wait] [wait: T,T,... N,N,...]
+// bash bench/run.sh [all|import|calls|pipeline|tokens|wait|deadline] [wait: T,T,... N,N,...]
 // Every table compares OpStatus with a baseline measured in the same run.
 var which = args.Length > 0 ? args[0] : "all";
 if (which == "import-probe")
@@ -39,6 +39,11 @@ await using (var harness = await Harness.StartAsync())
         var durations = (args.Length > 1 ? args[1] : "3,20").Split(',').Select(t => double.Parse(t, CultureInfo.InvariantCulture)).ToArray();
         var counts = (args.Length > 2 ? args[2] : "1,100,1000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray();
         WaitBench.Run(harness, durations, counts);
+    }
+
+    if (which is "all" or "deadline")
+    {
+        WaitBench.RunDeadline(harness, seconds: 3, counts: new[] { 1, 100 });
     }
 }
 

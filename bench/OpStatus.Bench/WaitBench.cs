@@ -64,4 +64,48 @@ internal static class WaitBench
         var requests = harness.Emulator.Requests.Count(r => r.RawTarget.Contains(subscription, StringComparison.Ordinal));
         return (wall, (double)requests / n, (double)peak / n);
     }
+
+    private const string DeadlineUriScript = "$url, $sub, $ids, $t = $args; $ids | ForEach-Object { \"${url}subscriptions/$sub/providers/Microsoft.Cache/locations/westus/operationsStatus/${_}?api-version=2024-10-01\" } | Wait-OperationStatus -ResourceManagerEndpoint $url -Timeout $t -ErrorAction Ignore";
+
+    // What a script would write without OpStatus's deadline: check the clock between reads of a Get.
+    private const string DeadlineLoopScript = """
+        $url, $sub, $ids, $t = $args
+        $deadline = [DateTime]::UtcNow.AddSeconds($t)
+        $pending = $ids
+        while ($pending.Count -gt 0 -and [DateTime]::UtcNow -lt $deadline) {
+            $pending = @(foreach ($id in $pending) {
+                $s = Get-CacheOperationStatus -ResourceManagerEndpoint $url -SubscriptionId $sub -Location westus -OperationId $id -ErrorAction Ignore
+                if (-not $s.IsTerminal) { $id }
+            })
+        }
+        """;
+
+    /// <summary>A service that answers only after 30 s, waited on with a deadline of T seconds.</summary>
+    public static void RunDeadline(Harness harness, double seconds, int[] counts)
+    {
+        Console.WriteLine($"## Deadline: N operations whose service answers after 30 s, -Timeout {F(seconds)} (baseline, N = 1: a loop that checks the clock between Get calls)");
+        var rows = new List<string[]>();
+        foreach (var n in counts)
+        {
+            var wait = MeasureSlow(harness, n, (subscription, ids) => harness.Invoke(DeadlineUriScript, harness.Url, subscription, ids, (int)seconds));
+            var loop = n == 1 ? MeasureSlow(harness, n, (subscription, ids) => harness.Invoke(DeadlineLoopScript, harness.Url, subscription, ids, (int)seconds)) : double.NaN;
+            rows.Add(new[] { F(seconds), n.ToString(CultureInfo.InvariantCulture), F(wait / seconds), double.IsNaN(loop) ? "-" : F(loop / seconds), double.IsNaN(loop) ? "-" : F(wait / loop) });
+        }
+
+        PrintTable(new[] { "T (s)", "N", "wall/T wait", "wall/T loop", "wall ratio" }, rows);
+    }
+
+    private static double MeasureSlow(Harness harness, int n, Action<string, string[]> run)
+    {
+        var subscription = Guid.NewGuid().ToString();
+        var ids = Enumerable.Range(0, n).Select(i => $"slow-{subscription[..8]}-op{i}").ToArray();
+        foreach (var id in ids)
+        {
+            harness.Emulator.Script(id, new OpStatus.Emulator.Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = id, ["status"] = "Running" }, DelayMs = 30_000 });
+        }
+
+        var start = DateTimeOffset.UtcNow;
+        run(subscription, ids);
+        return (DateTimeOffset.UtcNow - start).TotalSeconds;
+    }
 }
