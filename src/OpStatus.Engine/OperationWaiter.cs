@@ -38,6 +38,7 @@ public sealed class WaitOptions
     public TimeSpan MinInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>The delay before poll number <paramref name="poll"/> (0 is the first poll after a read).</summary>
+    /// <remarks>Not Azure.Core's DelayStrategy, which paces retries inside one request: polls follow a shorter server Retry-After too, and a fixed schedule.</remarks>
     public TimeSpan Interval(int poll, TimeSpan? retryAfter)
     {
         if (retryAfter is { } asked)

@@ -212,6 +212,20 @@ public sealed class ModuleTests
         Assert.Empty(problems);
     }
 
+    /// <summary>Every cmdlet page's examples say whether they can be tried offline: they need a tenant, and NOTES says so.</summary>
+    [Fact]
+    public void Every_cmdlet_page_says_its_examples_need_an_Azure_tenant()
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(EmulatorFixture.RepoRoot, "docs", "en-US"), "*-*.md"))
+        {
+            var text = File.ReadAllText(file);
+            var notes = text.IndexOf("## NOTES", StringComparison.Ordinal);
+            Assert.True(notes >= 0 && text.Contains("### Example 1", StringComparison.Ordinal), $"{file} has no NOTES or no examples");
+            var next = text.IndexOf("\n## ", notes + 1, StringComparison.Ordinal);
+            Assert.Contains("need a real Azure tenant", text[notes..(next < 0 ? text.Length : next)], StringComparison.Ordinal);
+        }
+    }
+
     private static bool IsBuildOutput(string path)
     {
         var relative = Path.GetRelativePath(EmulatorFixture.RepoRoot, path);
