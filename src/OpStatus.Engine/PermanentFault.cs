@@ -26,7 +26,8 @@ public static class PermanentFault
                 return null;
             case SocketException socket when socket.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData:
                 return FailureKind.NameResolution;
-            case AuthenticationException:
+            // Only a failed certificate validation; other TLS failures (alerts, protocol mismatches) may pass.
+            case AuthenticationException tls when tls.Message.IndexOf("certificate", StringComparison.OrdinalIgnoreCase) >= 0:
                 return FailureKind.Certificate;
             default:
                 return Of(exception.InnerException);

@@ -68,6 +68,14 @@ public sealed class StartResponse
             status.Status = "Succeeded";
         }
 
+        // A resource body says how far it got: properties.provisioningState (Creating, Failed, ...) is the status.
+        if (status.Properties is { } resource && resource.TryGetValue("properties", out var inner)
+            && inner is IDictionary<string, object?> properties && properties.TryGetValue("provisioningState", out var state)
+            && state is string { Length: > 0 } provisioning)
+        {
+            status.Status = provisioning;
+        }
+
         return status;
     }
 

@@ -174,4 +174,37 @@ public sealed class WaitResponseTests : TestBase
         AssertNoErrors(result);
         Assert.Equal(ids.OrderBy(i => i), result.Output.Select(o => (string)Prop(o, "OperationId")!).OrderBy(i => i));
     }
+
+    [Fact]
+    [Trait("Reliability", "Secrets")]
+    public void An_error_about_a_response_never_holds_the_request_and_its_Authorization_header()
+    {
+        const string token = "eyJhbGciOiJub25lIn0.cmVzcG9uc2UtdG9rZW4.sig";
+        var request = new HttpRequestMessage(HttpMethod.Put, "https://management.azure.com/subscriptions/s/resourceGroups/g/providers/Microsoft.Cache/redisEnterprise/c?api-version=2024-10-01");
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        var response = new HttpResponseMessage(HttpStatusCode.Accepted) { RequestMessage = request, Content = new StringContent(string.Empty) };
+
+        using var session = NewSession();
+        var result = session.Run("$args[0] | Wait-OperationStatus", response);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("WaitOperationStatusCommandNoOperationHeader,OpStatus.Commands.WaitOperationStatusCommand", error.FullyQualifiedErrorId);
+        Assert.IsType<Uri>(error.TargetObject);
+        Assert.DoesNotContain(token, result.AllText());
+    }
+
+    [Theory]
+    [InlineData("Creating", null, "WaitOperationStatusCommandNoOperationHeader")]
+    [InlineData("Failed", "Failed", "WaitOperationStatusCommandOperationFailed")]
+    [InlineData("Succeeded", "Succeeded", null)]
+    public void A_completed_response_takes_its_status_from_provisioningState(string state, string? written, string? errorId)
+    {
+        var response = new HttpResponseMessage(HttpStatusCode.Created) { Content = new StringContent("{\"name\":\"c1\",\"properties\":{\"provisioningState\":\"" + state + "\"}}") };
+
+        using var session = NewSession();
+        var result = session.Run("$args[0] | Wait-OperationStatus", response);
+
+        Assert.Equal(written, result.Output.Select(o => (string?)Prop(o, "Status")).SingleOrDefault());
+        Assert.Equal(errorId, result.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]).SingleOrDefault());
+    }
 }

@@ -39,11 +39,14 @@ public sealed class OperationResponse
     /// <summary>The URL of the request, when the response knows it.</summary>
     public Uri? RequestUri { get; }
 
-    /// <summary>The object it was made from.</summary>
-    public object Source { get; }
+    /// <summary>The object it was made from; never shown, since its request may hold the Authorization header.</summary>
+    internal object Source { get; }
 
     /// <summary>Reads a response object; null when the object is not a response this type understands.</summary>
-    public static OperationResponse? From(object? value)
+    public static OperationResponse? From(object? value) => From(value, readContent: true);
+
+    /// <param name="readContent">False for a shape check only: the body of an HttpResponseMessage is then not read.</param>
+    internal static OperationResponse? From(object? value, bool readContent)
     {
         var baseObject = value is PSObject wrapped ? wrapped.BaseObject : value;
         switch (baseObject)
@@ -51,7 +54,7 @@ public sealed class OperationResponse
             case null or string or Uri or OperationStatus or OperationResponse:
                 return baseObject as OperationResponse;
             case HttpResponseMessage message:
-                return FromMessage(message, baseObject);
+                return FromMessage(message, baseObject, readContent);
             case IDictionary dictionary:
                 return new OperationResponse(null, FromPairs(dictionary.Keys.Cast<object>().Select(k => (k?.ToString(), (object?)dictionary[k!]))), null, null, baseObject);
         }
@@ -85,7 +88,7 @@ public sealed class OperationResponse
         return new OperationResponse(StatusOf(Unwrap(statusProperty.Value)), headers, content, requestUri, baseObject);
     }
 
-    private static OperationResponse FromMessage(HttpResponseMessage message, object source)
+    private static OperationResponse FromMessage(HttpResponseMessage message, object source, bool readContent)
     {
         var pairs = message.Headers.Select(h => ((string?)h.Key, (object?)h.Value));
         if (message.Content is { } body)
@@ -93,8 +96,8 @@ public sealed class OperationResponse
             pairs = pairs.Concat(body.Headers.Select(h => ((string?)h.Key, (object?)h.Value)));
         }
 
-        // The body is read once, here: it is needed only for an operation that completed in this response.
-        var content = message.Content?.ReadAsStringAsync().GetAwaiter().GetResult();
+        // The body is read only on conversion, not by the shape check: it matters only for an operation that completed in this response.
+        var content = readContent ? message.Content?.ReadAsStringAsync().GetAwaiter().GetResult() : null;
         return new OperationResponse((int)message.StatusCode, FromPairs(pairs), content, message.RequestMessage?.RequestUri, source);
     }
 
@@ -134,7 +137,7 @@ public sealed class OperationResponse
 public sealed class OperationResponseConverter : PSTypeConverter
 {
     public override bool CanConvertFrom(object sourceValue, Type destinationType) =>
-        destinationType == typeof(OperationResponse) && OperationResponse.From(sourceValue) is not null;
+        destinationType == typeof(OperationResponse) && OperationResponse.From(sourceValue, readContent: false) is not null;
 
     public override object ConvertFrom(object sourceValue, Type destinationType, IFormatProvider formatProvider, bool ignoreCase) =>
         OperationResponse.From(sourceValue) ?? throw new PSInvalidCastException(

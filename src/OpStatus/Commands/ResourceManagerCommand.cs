@@ -60,7 +60,7 @@ public abstract class ResourceManagerCommand : OpStatusCommand
     {
         var operationId = CurrentOperationId;
         var apiVersion = CurrentApiVersion ?? Service.DefaultApiVersion;
-        if (!Validate(InputValidation.CheckResourceManagerSegment(operationId, OperationIdWhat, "713192d7-503f-477a-9cfe-4efc3ee2bd11") ?? InputValidation.CheckNotAUrl(operationId, OperationIdWhat), "InvalidOperationId", operationId)
+        if (!Validate(InputValidation.CheckNotAUrl(operationId, OperationIdWhat) ?? InputValidation.CheckResourceManagerSegment(operationId, OperationIdWhat, "713192d7-503f-477a-9cfe-4efc3ee2bd11"), "InvalidOperationId", operationId)
             || !Validate(InputValidation.CheckSubscriptionId(SubscriptionId), "InvalidSubscriptionId", SubscriptionId)
             || !Validate(InputValidation.CheckLocation(Location), "InvalidLocation", Location)
             || !Validate(InputValidation.CheckApiVersion(apiVersion), "InvalidApiVersion", apiVersion)

@@ -61,7 +61,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     [Parameter(ParameterSetName = ResponseSet)]
     public Uri? Endpoint { get; set; }
 
-    /// <summary>Seconds to wait in all before giving up on the operations still running; -1 (the default) waits as long as it takes.</summary>
+    /// <summary>Seconds to wait for each operation, counted from when Wait receives it; -1 (the default) waits as long as it takes.</summary>
     [Parameter]
     [ValidateRange(-1, int.MaxValue)]
     public int Timeout { get; set; } = -1;
@@ -176,13 +176,13 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         {
             if (!System.Uri.TryCreate(header.Value, UriKind.Absolute, out var uri))
             {
-                WriteError(new ErrorRecord(new ArgumentException($"The {header.Header} header of the response, '{InputValidation.Printable(header.Value)}', is not an absolute URL, so there is nothing to poll."), ErrorIdPrefix + "InvalidOperationHeader", ErrorCategory.InvalidData, response.Source));
+                WriteError(new ErrorRecord(new ArgumentException($"The {header.Header} header of the response, '{InputValidation.Printable(header.Value)}', is not an absolute URL, so there is nothing to poll."), ErrorIdPrefix + "InvalidOperationHeader", ErrorCategory.InvalidData, header.Value));
                 return;
             }
 
             if (AsyncOperationUri.Resolve(uri, ResourceManagerEndpoint, Endpoint, out var cloud, out var scope) is { } problem)
             {
-                WriteError(new ErrorRecord(new ArgumentException($"The {header.Header} header of the response: {problem}"), ErrorIdPrefix + "UntrustedUri", ErrorCategory.InvalidArgument, response.Source));
+                WriteError(new ErrorRecord(new ArgumentException($"The {header.Header} header of the response: {problem}"), ErrorIdPrefix + "UntrustedUri", ErrorCategory.InvalidArgument, uri));
                 return;
             }
 
@@ -199,8 +199,20 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         {
             var requestUri = response.RequestUri ?? new System.Uri("about:blank");
             var done = new OperationRequest(AzureService.AsyncOperation, AzureCloud.Public, requestUri, string.Empty, ResolveCredential(AzureCloud.Public), AsyncOperationUri.OperationIdOf(requestUri));
-            WriteVerbose($"The response ({start.StatusCode}) carries none of {headers}: the operation completed in the request itself.");
-            Handle(new WaitFinished(added++, done, start.Completed(done)));
+            var completed = start.Completed(done);
+            if (completed.IsTerminal)
+            {
+                WriteVerbose($"The response ({start.StatusCode}) carries none of {headers}: the operation completed in the request itself.");
+                Handle(new WaitFinished(added++, done, completed));
+                return;
+            }
+
+            // A 200/201 whose resource is still provisioning, with nothing to poll: say so rather than call it done.
+            WriteError(new ErrorRecord(
+                new ArgumentException(Sentences.Join($"The response ({start.StatusCode}) carries none of the headers {headers}, and the resource reports provisioningState {completed.Status}, so it has not finished", "Read the resource again until its provisioningState is Succeeded, Failed or Canceled.")),
+                ErrorIdPrefix + "NoOperationHeader",
+                ErrorCategory.InvalidArgument,
+                response.RequestUri));
             return;
         }
 
@@ -212,7 +224,8 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             new ArgumentException(Sentences.Join($"{said} carries none of the headers {headers}, so there is no operation to wait on", reason, failed ? null : "Pipe the response of the request that started the operation (201 or 202), or give its URL with -Uri")),
             ErrorIdPrefix + (failed ? "RequestFailed" + (error?.Code is { Length: > 0 } c ? "." + SafeId(c) : string.Empty) : "NoOperationHeader"),
             failed ? ErrorCategory.InvalidResult : ErrorCategory.InvalidArgument,
-            response.Source));
+            // Never the response object itself: its request may still hold the Authorization header.
+            response.RequestUri));
     }
 
     protected override void EndProcessing()
