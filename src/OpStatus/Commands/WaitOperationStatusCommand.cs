@@ -154,15 +154,21 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                     continue;
                 }
 
-                var request = new OperationRequest(AzureService.Recognize(uri!), cloud, uri!, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri!));
-                AnnounceSignIn(request);
-                var index = added++;
-                StartProgress(index, request);
-                waiter!.Add(index, request, null);
+                WaitOnUrl(uri!, cloud, scope, firstDelay: null);
             }
         }
 
         Pump(block: false);
+    }
+
+    /// <summary>Starts waiting on an async-operation URL that may receive tokens (from -Uri or a response's header).</summary>
+    private void WaitOnUrl(Uri uri, AzureCloud cloud, string scope, TimeSpan? firstDelay)
+    {
+        var request = new OperationRequest(AzureService.Recognize(uri), cloud, uri, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri));
+        AnnounceSignIn(request);
+        var index = added++;
+        StartProgress(index, request);
+        waiter!.Add(index, request, null, firstDelay);
     }
 
     /// <summary>
@@ -186,11 +192,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 return;
             }
 
-            var request = new OperationRequest(AzureService.Recognize(uri), cloud, uri, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri));
-            AnnounceSignIn(request);
-            var index = added++;
-            StartProgress(index, request);
-            waiter!.Add(index, request, null, start.RetryAfter);
+            WaitOnUrl(uri, cloud, scope, start.RetryAfter);
             return;
         }
 
