@@ -462,7 +462,7 @@ Describe 'OpStatus module' {
             $reachedNextLine | Should -BeFalse
             $caught | Should -Not -BeNullOrEmpty
             $caught.FullyQualifiedErrorId | Should -Be 'GetCacheOperationStatusCommandHttp404.OperationNotFound,OpStatus.Commands.GetCacheOperationStatusCommand'
-            $caught.Exception.GetType().FullName | Should -Be 'OpStatus.Engine.OperationStatusException'
+            $caught.Exception.GetType().FullName | Should -Be 'OpStatus.OperationStatusException'
             $caught.Exception.StatusCode | Should -Be 404
             $caught.Exception.ErrorCode | Should -Be 'OperationNotFound'
         }

@@ -6,9 +6,35 @@ namespace OpStatus.Engine;
 /// Decides whether a token may be sent to an async-operation URL, and for which scope: only to the Resource
 /// Manager host of a known cloud, to the -ResourceManagerEndpoint given, or to a Dev Center endpoint.
 /// </summary>
-public static class AsyncOperationUri
+internal static class AsyncOperationUri
 {
     private const string DevCenterHostSuffix = ".devcenter.azure.com";
+
+    /// <summary>
+    /// The request that polls an async-operation URL, or null and why it may not be polled: it is not a URL
+    /// (an operation id given where a URL belongs), or tokens may not go to its host.
+    /// </summary>
+    public static OperationRequest? RequestFor(Uri uri, Uri? resourceManagerEndpoint, Uri? devCenterEndpoint, Func<AzureCloud, AuthenticatedPipelines> signIn, out InvalidInput? invalid)
+    {
+        if (uri is { IsAbsoluteUri: false })
+        {
+            var given = InputValidation.Printable(uri.OriginalString);
+            invalid = new InvalidInput(
+                "UntrustedUri",
+                $"'{given}' is not a URL. Wait-OperationStatus waits on what Get-DevCenterOperationStatus, Get-CacheOperationStatus and Get-LogAnalyticsOperationStatus write, or on async-operation URLs (-Uri). To wait on an operation id, read it first and pipe the status in, for example: Get-CacheOperationStatus -SubscriptionId <subscription> -Location <region> -OperationId '{given}' | Wait-OperationStatus.",
+                uri);
+            return null;
+        }
+
+        if (Resolve(uri, resourceManagerEndpoint, devCenterEndpoint, out var cloud, out var scope) is { } refused)
+        {
+            invalid = new InvalidInput("UntrustedUri", refused, uri);
+            return null;
+        }
+
+        invalid = null;
+        return new OperationRequest(AzureService.Recognize(uri), cloud, uri, scope, signIn(cloud), OperationIdOf(uri));
+    }
 
     /// <summary>
     /// Returns null and the cloud and scope to use when the URL may be polled; otherwise a sentence that says

@@ -6,7 +6,7 @@ namespace OpStatus.Engine;
 /// <summary>
 /// One Azure cloud: where Resource Manager answers, which audience its tokens carry, and where to sign in.
 /// </summary>
-public sealed class AzureCloud
+internal sealed class AzureCloud
 {
     public const string AzureCloudName = "AzureCloud";
     public const string AzureUSGovernmentName = "AzureUSGovernment";

@@ -8,7 +8,7 @@ namespace OpStatus.Engine;
 /// Azure region names, as Resource Manager writes them in paths ('westus'), with the display names users
 /// also type ('West US'). For completion only: any region name is accepted, listed here or not.
 /// </summary>
-public static class AzureRegions
+internal static class AzureRegions
 {
     private static readonly (string Name, string DisplayName)[] All =
     {

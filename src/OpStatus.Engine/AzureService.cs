@@ -1,68 +1,122 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace OpStatus.Engine;
 
-/// <summary>
-/// One Azure service whose operation statuses OpStatus reads: its name, its api-versions and its token scope.
-/// Adding a service means adding one of these and one thin cmdlet.
-/// </summary>
-public sealed class AzureService
+/// <summary>Where a service's status paths start: the cloud's Resource Manager, or an endpoint of the service's own.</summary>
+internal enum ServiceRoot
 {
-    public static readonly AzureService DevCenter = new(
-        "DevCenter",
-        "2025-02-01",
-        new[] { "2025-02-01", "2024-02-01", "2023-04-01" },
-        fixedScope: "https://devcenter.azure.com/.default")
+    ResourceManager,
+    ServiceEndpoint,
+}
+
+/// <summary>
+/// One Azure service whose operation statuses OpStatus reads, as data: its status path as a template with
+/// named segments, the rule of each segment, its api-versions, its token scope, its status words and the
+/// wording of its advice. Composing a URL, recognising a -Uri, completing -ApiVersion and the advice of a 404
+/// are all derived from it. Adding a service is adding one of these to All, and one thin cmdlet.
+/// </summary>
+internal sealed class AzureService
+{
+    public static readonly AzureService DevCenter = new()
     {
+        Name = "DevCenter",
+        Root = ServiceRoot.ServiceEndpoint,
+        EndpointShape = "https://{tenantId}-{devCenterName}.{region}.devcenter.azure.com",
+        Path = new PathTemplate("projects/{ProjectName}/operationstatuses/{OperationId}"),
+        Segments = new Dictionary<string, SegmentRule>
+        {
+            ["ProjectName"] = SegmentRule.DevCenterProjectName,
+            ["OperationId"] = SegmentRule.DevCenterOperationId,
+        },
+        DefaultApiVersion = "2025-02-01",
+        KnownApiVersions = new[] { "2025-02-01", "2024-02-01", "2023-04-01" },
+        FixedScope = "https://devcenter.azure.com/.default",
         Identifiers = "the operation id, the project name and the endpoint",
         ReadScope = "the project",
     };
 
-    public static readonly AzureService Cache = new(
+    public static readonly AzureService Cache = InResourceManagerLocation(
         "Cache",
+        "Microsoft.Cache/locations/{Location}/operationsStatus/{OperationId}",
+        "operation id",
         "2024-10-01",
-        new[] { "2025-07-01", "2025-04-01", "2024-10-01", "2024-02-01" },
-        fixedScope: null)
-    {
-        Identifiers = "the operation id, the location and the subscription id",
-        ReadScope = "the subscription",
-    };
+        new[] { "2025-07-01", "2025-04-01", "2024-10-01", "2024-02-01" });
 
-    public static readonly AzureService LogAnalytics = new(
+    public static readonly AzureService LogAnalytics = InResourceManagerLocation(
         "LogAnalytics",
+        "Microsoft.OperationalInsights/locations/{Location}/operationStatuses/{AsyncOperationId}",
+        "async operation id",
         "2025-02-01",
-        new[] { "2025-07-01", "2025-02-01", "2023-09-01", "2020-08-01" },
-        fixedScope: null)
-    {
-        Identifiers = "the operation id, the location and the subscription id",
-        ReadScope = "the subscription",
-    };
+        new[] { "2025-07-01", "2025-02-01", "2023-09-01", "2020-08-01" });
 
     /// <summary>
     /// Any Azure async-operation URL (Azure-AsyncOperation, Operation-Location or Location header), as
     /// Wait-OperationStatus -Uri takes it. The URL carries its own api-version; its host decides the scope.
     /// </summary>
-    public static readonly AzureService AsyncOperation = new(
-        "AsyncOperation",
-        string.Empty,
-        Array.Empty<string>(),
-        fixedScope: null)
+    public static readonly AzureService AsyncOperation = new()
     {
+        Name = "AsyncOperation",
         AcceptsLocationContract = true,
         Identifiers = "the URL",
         ReadScope = "the resource or its subscription",
     };
 
-    private readonly string? fixedScope;
-
-    private AzureService(string name, string defaultApiVersion, IReadOnlyList<string> knownApiVersions, string? fixedScope)
+    /// <summary>
+    /// A Resource Manager service whose operations are read per subscription and location:
+    /// subscriptions/{SubscriptionId}/providers/{<paramref name="providerPath"/>}, the last segment being the operation id.
+    /// </summary>
+    private static AzureService InResourceManagerLocation(string name, string providerPath, string operationIdWhat, string defaultApiVersion, string[] knownApiVersions)
     {
-        Name = name;
-        DefaultApiVersion = defaultApiVersion;
-        KnownApiVersions = knownApiVersions;
-        this.fixedScope = fixedScope;
+        var path = new PathTemplate("subscriptions/{SubscriptionId}/providers/" + providerPath);
+        return new AzureService
+        {
+            Name = name,
+            Path = path,
+            Segments = new Dictionary<string, SegmentRule>
+            {
+                ["SubscriptionId"] = SegmentRule.SubscriptionId,
+                ["Location"] = SegmentRule.Location,
+                [path.Names.Last()] = SegmentRule.ResourceManagerOperationId(operationIdWhat),
+            },
+            DefaultApiVersion = defaultApiVersion,
+            KnownApiVersions = knownApiVersions,
+            Identifiers = "the operation id, the location and the subscription id",
+            ReadScope = "the subscription",
+        };
     }
+
+    /// <summary>The services with a Get cmdlet of their own, in the order their cmdlets are listed.</summary>
+    public static IReadOnlyList<AzureService> All { get; } = new[] { DevCenter, Cache, LogAnalytics };
+
+    /// <summary>Short name shown in output and messages: DevCenter, Cache, LogAnalytics. Its cmdlet is Get-{Name}OperationStatus.</summary>
+    public string Name { get; private init; } = string.Empty;
+
+    public ServiceRoot Root { get; private init; } = ServiceRoot.ResourceManager;
+
+    /// <summary>For a service with an endpoint of its own: the shape of that endpoint, for messages.</summary>
+    public string EndpointShape { get; private init; } = "https://management.example.com/";
+
+    /// <summary>The status path below the root; empty for AsyncOperation, whose URLs come whole.</summary>
+    public PathTemplate Path { get; private init; } = PathTemplate.None;
+
+    /// <summary>The rule of each named segment of the path.</summary>
+    public IReadOnlyDictionary<string, SegmentRule> Segments { get; private init; } = new Dictionary<string, SegmentRule>();
+
+    public string DefaultApiVersion { get; private init; } = string.Empty;
+
+    /// <summary>The stable api-versions of the service's operation-status call, newest first.</summary>
+    public IReadOnlyList<string> KnownApiVersions { get; private init; } = Array.Empty<string>();
+
+    /// <summary>The token scope of a data-plane service; null for Resource Manager services, whose scope follows the cloud.</summary>
+    public string? FixedScope { get; private init; }
+
+    /// <summary>The status words that end an operation of this service.</summary>
+    public StatusVocabulary Vocabulary { get; private init; } = StatusVocabulary.Azure;
+
+    /// <summary>Response fields this service names differently from the common shape: its name, then the common name (both case-insensitive).</summary>
+    public IReadOnlyDictionary<string, string> FieldAliases { get; private init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// True when a response without a status field is read by the Location-header contract:
@@ -76,88 +130,122 @@ public sealed class AzureService
     /// <summary>Where a role that reads operations is given, for the advice of a 403: "the subscription", "the project".</summary>
     public string ReadScope { get; private init; } = "the resource";
 
-    /// <summary>Short name shown in output and messages: DevCenter, Cache, LogAnalytics.</summary>
-    public string Name { get; }
-
-    public string DefaultApiVersion { get; }
-
-    /// <summary>The stable api-versions of the service's operation-status call, newest first.</summary>
-    public IReadOnlyList<string> KnownApiVersions { get; }
-
     /// <summary>True for Resource Manager (control-plane) services, whose scope follows the cloud.</summary>
-    public bool IsResourceManager => fixedScope is null;
+    public bool IsResourceManager => FixedScope is null;
+
+    /// <summary>The segment that holds the operation id: the last one of the path.</summary>
+    public string OperationSegment => Path.Names.Last();
 
     /// <summary>The token scope for this service in a cloud.</summary>
-    public string ScopeIn(AzureCloud cloud) => fixedScope ?? cloud.ResourceManagerScope;
+    public string ScopeIn(AzureCloud cloud) => FixedScope ?? cloud.ResourceManagerScope;
 
     public override string ToString() => Name;
 
-    /// <summary>
-    /// GET {endpoint}/projects/{projectName}/operationstatuses/{operationId}?api-version=...
-    /// </summary>
-    public static Uri DevCenterStatusUri(Uri endpoint, string projectName, string operationId, string apiVersion) =>
-        Compose(endpoint, apiVersion, "projects", projectName, "operationstatuses", operationId);
+    /// <summary>The service whose Get cmdlet a command name is (Get-CacheOperationStatus, or OpStatus\Get-CacheOperationStatus).</summary>
+    public static AzureService? ForCommand(string commandName) =>
+        All.FirstOrDefault(s => commandName.EndsWith("-" + s.Name + "OperationStatus", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
-    /// GET {rm}/subscriptions/{subscriptionId}/providers/Microsoft.Cache/locations/{location}/operationsStatus/{operationId}?api-version=...
+    /// The service an async-operation URL belongs to, when its path ends in one of the services' status paths;
+    /// AsyncOperation (which also reads the Location-header contract) otherwise.
     /// </summary>
-    public static Uri CacheStatusUri(AzureCloud cloud, string subscriptionId, string location, string operationId, string apiVersion) =>
-        Compose(cloud.ResourceManagerEndpoint, apiVersion, "subscriptions", subscriptionId, "providers", "Microsoft.Cache", "locations", location, "operationsStatus", operationId);
+    public static AzureService Recognize(Uri uri) => All.FirstOrDefault(s => s.Path.Matches(uri)) ?? AsyncOperation;
+}
 
-    /// <summary>
-    /// GET {rm}/subscriptions/{subscriptionId}/providers/Microsoft.OperationalInsights/locations/{location}/operationStatuses/{asyncOperationId}?api-version=...
-    /// </summary>
-    public static Uri LogAnalyticsStatusUri(AzureCloud cloud, string subscriptionId, string location, string asyncOperationId, string apiVersion) =>
-        Compose(cloud.ResourceManagerEndpoint, apiVersion, "subscriptions", subscriptionId, "providers", "Microsoft.OperationalInsights", "locations", location, "operationStatuses", asyncOperationId);
+/// <summary>
+/// A path with named segments, "projects/{ProjectName}/operationstatuses/{OperationId}". Filling it escapes
+/// every value whole, so that no value ('../x', 'a?b', 'a#b', '%2F') can change which path is requested.
+/// </summary>
+internal sealed class PathTemplate
+{
+    public static readonly PathTemplate None = new(string.Empty);
 
-    /// <summary>
-    /// The service an async-operation URL belongs to, when its path is one of the operation-status paths
-    /// OpStatus knows; AsyncOperation (which also reads the Location-header contract) otherwise.
-    /// </summary>
-    public static AzureService Recognize(Uri uri)
+    private readonly string[] parts;
+
+    public PathTemplate(string text)
     {
-        var s = uri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
-        static bool Is(string segment, string expected) => string.Equals(segment, expected, StringComparison.OrdinalIgnoreCase);
-
-        if (s.Length >= 4 && Is(s[s.Length - 4], "projects") && Is(s[s.Length - 2], "operationstatuses"))
-        {
-            return DevCenter;
-        }
-
-        if (s.Length >= 8 && Is(s[s.Length - 8], "subscriptions") && Is(s[s.Length - 6], "providers") && Is(s[s.Length - 4], "locations"))
-        {
-            if (Is(s[s.Length - 5], "Microsoft.Cache") && Is(s[s.Length - 2], "operationsStatus"))
-            {
-                return Cache;
-            }
-
-            if (Is(s[s.Length - 5], "Microsoft.OperationalInsights") && Is(s[s.Length - 2], "operationStatuses"))
-            {
-                return LogAnalytics;
-            }
-        }
-
-        return AsyncOperation;
+        Text = text;
+        parts = text.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
     }
 
-    /// <summary>
-    /// Joins a base URL and path segments, escaping every segment whole, so that no value ('../x', 'a?b',
-    /// 'a#b', '%2F') can change which path is requested.
-    /// </summary>
-    internal static Uri Compose(Uri baseUri, string apiVersion, params string[] segments)
-    {
-        var builder = new System.Text.StringBuilder(AzureCloud.EnsureTrailingSlash(baseUri).AbsoluteUri);
-        for (var i = 0; i < segments.Length; i++)
-        {
-            if (i > 0)
-            {
-                builder.Append('/');
-            }
+    public string Text { get; }
 
-            builder.Append(Uri.EscapeDataString(segments[i]));
+    /// <summary>The named segments, in path order.</summary>
+    public IEnumerable<string> Names => parts.Where(IsName).Select(p => p.Substring(1, p.Length - 2));
+
+    public Uri Compose(Uri root, IReadOnlyDictionary<string, string> values, string apiVersion)
+    {
+        var builder = new System.Text.StringBuilder(AzureCloud.EnsureTrailingSlash(root).AbsoluteUri);
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var part = parts[i];
+            builder.Append(i > 0 ? "/" : string.Empty)
+                .Append(IsName(part) ? Uri.EscapeDataString(values[part.Substring(1, part.Length - 2)]) : part);
         }
 
         builder.Append("?api-version=").Append(Uri.EscapeDataString(apiVersion));
         return new Uri(builder.ToString());
     }
+
+    /// <summary>True when the URL's path ends in this template: its fixed segments equal (case-insensitively), one segment for each name.</summary>
+    public bool Matches(Uri uri)
+    {
+        var segments = uri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length == 0 || segments.Length < parts.Length)
+        {
+            return false;
+        }
+
+        var offset = segments.Length - parts.Length;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!IsName(parts[i]) && !string.Equals(parts[i], segments[offset + i], StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override string ToString() => Text;
+
+    private static bool IsName(string part) => part.Length > 2 && part[0] == '{' && part[part.Length - 1] == '}';
+}
+
+/// <summary>What a path segment must be before any request is made, and the error id of a value that is not.</summary>
+internal sealed class SegmentRule
+{
+    private const string ResourceManagerOperationIdExample = "713192d7-503f-477a-9cfe-4efc3ee2bd11";
+
+    public static readonly SegmentRule SubscriptionId = new("InvalidSubscriptionId", InputValidation.CheckSubscriptionId);
+
+    public static readonly SegmentRule Location = new("InvalidLocation", InputValidation.CheckLocation, InputValidation.NormalizeLocation);
+
+    public static readonly SegmentRule DevCenterProjectName = new("InvalidProjectName", InputValidation.CheckDevCenterProjectName);
+
+    public static readonly SegmentRule DevCenterOperationId = new(
+        "InvalidOperationId",
+        value => InputValidation.CheckNotAUrl(value, "operation id") ?? InputValidation.CheckDevCenterOperationId(value));
+
+    private SegmentRule(string errorId, Func<string?, string?> check, Func<string, string>? normalize = null)
+    {
+        ErrorId = errorId;
+        Check = check;
+        Normalize = normalize ?? (value => value);
+    }
+
+    /// <summary>The end of the error id of a refused value: InvalidLocation.</summary>
+    public string ErrorId { get; }
+
+    /// <summary>Null for a good value; otherwise a sentence saying what is wrong and what to give instead.</summary>
+    public Func<string?, string?> Check { get; }
+
+    /// <summary>The form the value takes in the path ('West US' becomes 'westus').</summary>
+    public Func<string, string> Normalize { get; }
+
+    /// <summary>A Resource Manager operation id, named in messages as <paramref name="what"/>.</summary>
+    public static SegmentRule ResourceManagerOperationId(string what) => new(
+        "InvalidOperationId",
+        value => InputValidation.CheckNotAUrl(value, what) ?? InputValidation.CheckResourceManagerSegment(value, what, ResourceManagerOperationIdExample));
 }

@@ -4,7 +4,7 @@ namespace OpStatus.Engine;
 /// Where the engine reports what it does. The cmdlets turn these into Verbose and Debug records on the
 /// pipeline thread. Implementations must accept calls from any thread.
 /// </summary>
-public interface IOperationLog
+internal interface IOperationLog
 {
     /// <summary>False when nobody will read Verbose lines: they are then not even formatted.</summary>
     bool VerboseEnabled { get; }

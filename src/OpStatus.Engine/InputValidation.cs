@@ -7,7 +7,7 @@ namespace OpStatus.Engine;
 /// The rules that identifiers must pass before any request is made. Each check returns null when the value
 /// is good, or a sentence that tells the user what is wrong and what to type instead.
 /// </summary>
-public static class InputValidation
+internal static class InputValidation
 {
     private const int MaxSegmentLength = 256;
 

@@ -104,15 +104,7 @@ internal static class OpStatusPipeline
         {
             if (!message.TryGetProperty(LogProperty, out var value) || value is not IOperationLog log || !(log.VerboseEnabled || log.DebugEnabled))
             {
-                if (async)
-                {
-                    await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
-                }
-                else
-                {
-                    ProcessNext(message, pipeline);
-                }
-
+                await Next(message, pipeline, async).ConfigureAwait(false);
                 return;
             }
 
@@ -125,14 +117,7 @@ internal static class OpStatusPipeline
             var stopwatch = Stopwatch.StartNew();
             try
             {
-                if (async)
-                {
-                    await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
-                }
-                else
-                {
-                    ProcessNext(message, pipeline);
-                }
+                await Next(message, pipeline, async).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -144,7 +129,23 @@ internal static class OpStatusPipeline
                 throw;
             }
 
-            var response = message.Response;
+            LogResponse(log, request, message.Response, stopwatch);
+        }
+
+        private static async ValueTask Next(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
+        {
+            if (async)
+            {
+                await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+            }
+            else
+            {
+                ProcessNext(message, pipeline);
+            }
+        }
+
+        private static void LogResponse(IOperationLog log, Request request, Azure.Response response, Stopwatch stopwatch)
+        {
             if (log.VerboseEnabled)
             {
                 var requestId = response.Headers.TryGetValue("x-ms-request-id", out var id) ? $", x-ms-request-id {id}" : string.Empty;

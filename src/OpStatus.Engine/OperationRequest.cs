@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace OpStatus.Engine;
 
@@ -6,9 +7,12 @@ namespace OpStatus.Engine;
 /// Everything needed to read one operation status, and to read it again: the service, the full URL,
 /// the token scope and the credential. Built once from the cmdlet's parameters.
 /// </summary>
-public sealed class OperationRequest
+internal sealed class OperationRequest
 {
-    public OperationRequest(AzureService service, AzureCloud cloud, Uri uri, string scope, CredentialSpec credential, string operationId)
+    /// <summary>The request each status was read with; held beside the status, not in it, so the output type stays free of engine types.</summary>
+    private static readonly ConditionalWeakTable<OperationStatus, OperationRequest> ReadWith = new();
+
+    public OperationRequest(AzureService service, AzureCloud cloud, Uri uri, string scope, AuthenticatedPipelines credential, string operationId)
     {
         Service = service;
         Cloud = cloud;
@@ -27,16 +31,29 @@ public sealed class OperationRequest
 
     public string Scope { get; }
 
-    public CredentialSpec Credential { get; }
+    public AuthenticatedPipelines Credential { get; }
 
     /// <summary>The operation id as the user gave it.</summary>
     public string OperationId { get; }
 
     /// <summary>The request a status was read with, to read it again the same way.</summary>
-    public static OperationRequest Of(OperationStatus status) => (OperationRequest)status.Source;
+    public static OperationRequest Of(OperationStatus status) =>
+        ReadWith.TryGetValue(status, out var request) ? request : throw new InvalidOperationException("The status was not read by OpStatus.");
+
+    /// <summary>A new, empty status of this request's operation, remembered as read with this request.</summary>
+    public OperationStatus NewStatus()
+    {
+        var status = new OperationStatus(Service.Name, Service.Vocabulary, OperationId, Uri);
+        ReadWith.Add(status, this);
+        return status;
+    }
+
+    /// <summary>A failure of this request, for the ErrorRecord of its item.</summary>
+    public OperationStatusException Failure(FailureKind kind, string message, Exception? innerException = null) =>
+        new(kind, message, Service.Name, OperationId, Uri, innerException);
 
     /// <summary>The same request, made with another credential.</summary>
-    public OperationRequest WithCredential(CredentialSpec credential) => new(Service, Cloud, Uri, Scope, credential, OperationId);
+    public OperationRequest WithCredential(AuthenticatedPipelines credential) => new(Service, Cloud, Uri, Scope, credential, OperationId);
 
     public override string ToString() => $"{Service.Name} {Uri.AbsoluteUri}";
 }

@@ -11,7 +11,7 @@ using Azure.Identity;
 namespace OpStatus.Engine;
 
 /// <summary>Reads one operation status over the shared pipeline.</summary>
-public static class OperationStatusReader
+internal static class OperationStatusReader
 {
     /// <summary>
     /// GETs the status. Returns it on a 2xx whose body is an operation status; otherwise throws an
@@ -30,21 +30,7 @@ public static class OperationStatusReader
     /// <param name="freshToken">True for the one retry after a plain 401, on a pipeline that asks for a token anew.</param>
     private static async Task<OperationStatus> ReadCoreAsync(OperationRequest request, IOperationLog? log, bool async, bool freshToken, CancellationToken cancellationToken)
     {
-        HttpPipeline pipeline;
-        try
-        {
-            pipeline = freshToken ? request.Credential.FreshPipelineFor(request.Scope) : request.Credential.PipelineFor(request.Scope);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
-        {
-            // Azure.Identity refuses its settings when the credential is made (AZURE_TOKEN_CREDENTIALS=NoSuchCredential).
-            throw new OperationStatusException(
-                FailureKind.Authentication,
-                Sentences.Join($"The sign-in settings of {request.Credential.Description} are not valid: {ex.Message}", "Check AZURE_TOKEN_CREDENTIALS and the other AZURE_* variables, or sign in another way (see Get-Help about_OpStatus)."),
-                request,
-                ex);
-        }
-
+        var pipeline = PipelineOf(request, freshToken);
         using var message = pipeline.CreateMessage();
         message.Request.Method = RequestMethod.Get;
         message.Request.Uri.Reset(request.Uri);
@@ -65,56 +51,12 @@ public static class OperationStatusReader
                 pipeline.Send(message, cancellationToken);
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            throw;
-        }
-        catch (Exception ex) when (ex is CredentialUnavailableException or AuthenticationFailedException)
-        {
-            throw new OperationStatusException(FailureKind.Authentication, AuthenticationMessage(request, ex), request, ex);
-        }
-        catch (Exception ex) when (PermanentFault.Of(ex) is { } permanent)
-        {
-            throw new OperationStatusException(permanent, Sentences.Join(PermanentFault.Describe(permanent, request.Service.Name, request.Uri), $"({Innermost(ex).Message})"), request, ex);
-        }
-        catch (Exception ex) when (IsTimeout(ex))
-        {
-            throw new OperationStatusException(
-                FailureKind.Timeout,
-                $"The {request.Service.Name} service did not answer GET {request.Uri.AbsoluteUri} in time, after {OpStatusPipeline.MaxRetries + 1} tries of up to {OpStatusPipeline.NetworkTimeout.TotalSeconds:0.#} s each. Check the network path to {request.Uri.Host} (proxy, firewall, DNS) and try again.",
-                request,
-                ex);
-        }
-        catch (Exception ex) when (IsNetworkFailure(ex))
-        {
-            throw new OperationStatusException(
-                FailureKind.Network,
-                Sentences.Join(
-                    $"Could not reach the {request.Service.Name} service at {request.Uri.GetLeftPart(UriPartial.Authority)} after {OpStatusPipeline.MaxRetries + 1} tries: {Innermost(ex).Message}",
-                    "Check the URL, the network path (proxy, firewall, DNS) and try again."),
-                request,
-                ex);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // Whatever else the transport throws belongs to this item alone: report it, never end the pipeline.
-            throw new OperationStatusException(
-                FailureKind.Network,
-                Sentences.Join($"The request to the {request.Service.Name} service at {request.Uri.GetLeftPart(UriPartial.Authority)} failed: {Innermost(ex).GetType().Name}: {Innermost(ex).Message}"),
-                request,
-                ex);
+            throw SendFailure(request, ex);
         }
 
         var response = message.Response;
-        var status = new OperationStatus(request.Service.Name, request.OperationId, request.Uri, request)
-        {
-            RetrievedAt = DateTimeOffset.UtcNow,
-            RequestId = Header(response, "x-ms-request-id"),
-            CorrelationRequestId = Header(response, "x-ms-correlation-request-id"),
-            RetryAfter = RetryAfter(response),
-        };
-
-        var body = response.Content.ToMemory();
         // Azure.Core's bearer policy has already answered a claims challenge; a plain 401 gets one try with a
         // token asked for anew, the same rule for Get and Wait. A second 401 is the error.
         if (response.Status == 401 && !freshToken)
@@ -127,32 +69,90 @@ public static class OperationStatusReader
             return await ReadCoreAsync(request, log, async, freshToken: true, cancellationToken).ConfigureAwait(false);
         }
 
+        return StatusFrom(request, response);
+    }
+
+    /// <summary>The pipeline of the request's credential and scope; a sign-in setting that Azure.Identity refuses is the request's Authentication failure.</summary>
+    private static HttpPipeline PipelineOf(OperationRequest request, bool freshToken)
+    {
+        try
+        {
+            return freshToken ? request.Credential.FreshPipelineFor(request.Scope) : request.Credential.PipelineFor(request.Scope);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // Azure.Identity refuses its settings when the credential is made (AZURE_TOKEN_CREDENTIALS=NoSuchCredential).
+            throw request.Failure(
+                FailureKind.Authentication,
+                Sentences.Join($"The sign-in settings of {request.Credential.Description} are not valid: {ex.Message}", "Check AZURE_TOKEN_CREDENTIALS and the other AZURE_* variables, or sign in another way (see Get-Help about_OpStatus)."),
+                ex);
+        }
+    }
+
+    /// <summary>What a send that threw (after Azure.Core's retries) means for the user: no token, a permanent fault, a timeout, the network.</summary>
+    private static OperationStatusException SendFailure(OperationRequest request, Exception ex)
+    {
+        var service = request.Service.Name;
+        var authority = request.Uri.GetLeftPart(UriPartial.Authority);
+        if (ex is CredentialUnavailableException or AuthenticationFailedException)
+        {
+            return request.Failure(FailureKind.Authentication, AuthenticationMessage(request, ex), ex);
+        }
+
+        if (PermanentFault.Of(ex) is { } permanent)
+        {
+            return request.Failure(permanent, Sentences.Join(PermanentFault.Explain(permanent, service, request.Uri), $"({Innermost(ex).Message})"), ex);
+        }
+
+        if (IsTimeout(ex))
+        {
+            return request.Failure(
+                FailureKind.Timeout,
+                $"The {service} service did not answer GET {request.Uri.AbsoluteUri} in time, after {OpStatusPipeline.MaxRetries + 1} tries of up to {OpStatusPipeline.NetworkTimeout.TotalSeconds:0.#} s each. Check the network path to {request.Uri.Host} (proxy, firewall, DNS) and try again.",
+                ex);
+        }
+
+        // Whatever else the transport throws belongs to this item alone: report it, never end the pipeline.
+        var message = IsNetworkFailure(ex)
+            ? Sentences.Join($"Could not reach the {service} service at {authority} after {OpStatusPipeline.MaxRetries + 1} tries: {Innermost(ex).Message}", "Check the URL, the network path (proxy, firewall, DNS) and try again.")
+            : Sentences.Join($"The request to the {service} service at {authority} failed: {Innermost(ex).GetType().Name}: {Innermost(ex).Message}");
+        return request.Failure(FailureKind.Network, message, ex);
+    }
+
+    /// <summary>The status a response carries, or the failure it is: an HTTP error, or a 2xx that is no operation status.</summary>
+    private static OperationStatus StatusFrom(OperationRequest request, Response response)
+    {
+        var status = request.NewStatus();
+        status.RetrievedAt = DateTimeOffset.UtcNow;
+        status.RequestId = Header(response, "x-ms-request-id");
+        status.CorrelationRequestId = Header(response, "x-ms-correlation-request-id");
+        status.RetryAfter = RetryAfter(response);
+
+        var body = response.Content.ToMemory();
         if (response.Status < 200 || response.Status > 299)
         {
             throw HttpFailure(request, response, body, status);
         }
 
-        var problem = StatusParser.TryFill(status, body);
+        var problem = StatusParser.TryFill(status, body, request.Service.FieldAliases);
         if (problem is not null && request.Service.AcceptsLocationContract && StatusParser.TryFillFromLocationContract(status, response.Status, body))
         {
             problem = null;
         }
 
-        if (problem is not null)
+        if (problem is null)
         {
-            var contentType = Header(response, "Content-Type") ?? "no content type";
-            throw new OperationStatusException(
-                FailureKind.InvalidResponse,
-                $"The {request.Service.Name} service answered {response.Status} for operation '{InputValidation.Printable(request.OperationId)}', but not with an operation status: {problem} ({contentType}, {body.Length} bytes). A proxy or gateway may have answered instead of Azure; check the URL and the network path.{RequestIds(status.RequestId, status.CorrelationRequestId)}",
-                request)
-            {
-                StatusCode = response.Status,
-                RequestId = status.RequestId,
-                CorrelationRequestId = status.CorrelationRequestId,
-            };
+            return status;
         }
 
-        return status;
+        var contentType = Header(response, "Content-Type") ?? "no content type";
+        var failure = request.Failure(
+            FailureKind.InvalidResponse,
+            $"The {request.Service.Name} service answered {response.Status} for operation '{InputValidation.Printable(request.OperationId)}', but not with an operation status: {problem} ({contentType}, {body.Length} bytes). A proxy or gateway may have answered instead of Azure; check the URL and the network path.{RequestIds(status.RequestId, status.CorrelationRequestId)}");
+        failure.StatusCode = response.Status;
+        failure.RequestId = status.RequestId;
+        failure.CorrelationRequestId = status.CorrelationRequestId;
+        throw failure;
     }
 
     private static OperationStatusException HttpFailure(OperationRequest request, Response response, ReadOnlyMemory<byte> body, OperationStatus status)
@@ -172,22 +172,20 @@ public static class OperationStatusReader
             _ => string.Empty,
         };
 
-        return new OperationStatusException(
+        var failure = request.Failure(
             FailureKind.Http,
             Sentences.Join(
                 $"The {request.Service.Name} service answered {response.Status} ({response.ReasonPhrase}){what} for operation '{InputValidation.Printable(request.OperationId)}'{said}",
                 advice,
-                RequestIds(status.RequestId, status.CorrelationRequestId)),
-            request)
-        {
-            StatusCode = response.Status,
-            ErrorCode = code,
-            ServerMessage = serverMessage,
-            Error = error,
-            RequestId = status.RequestId,
-            CorrelationRequestId = status.CorrelationRequestId,
-            RetryAfter = status.RetryAfter,
-        };
+                RequestIds(status.RequestId, status.CorrelationRequestId)));
+        failure.StatusCode = response.Status;
+        failure.ErrorCode = code;
+        failure.ServerMessage = serverMessage;
+        failure.Error = error;
+        failure.RequestId = status.RequestId;
+        failure.CorrelationRequestId = status.CorrelationRequestId;
+        failure.RetryAfter = status.RetryAfter;
+        return failure;
     }
 
     private static string AuthenticationMessage(OperationRequest request, Exception ex)
@@ -195,7 +193,7 @@ public static class OperationStatusReader
         var scope = request.Scope;
         if (!request.Credential.IsDefaultChain)
         {
-            return $"Could not get a token for {scope} from {request.Credential.Description}: {Describe(ex)}";
+            return $"Could not get a token for {scope} from {request.Credential.Description}: {AllMessages(ex)}";
         }
 
         var lines = new System.Text.StringBuilder();
@@ -279,7 +277,8 @@ public static class OperationStatusReader
         return trimmed.Length > 160 ? trimmed.Substring(0, 157) + "..." : trimmed;
     }
 
-    private static string Describe(Exception ex)
+    /// <summary>Every distinct message of an exception and its inner ones, in one line.</summary>
+    private static string AllMessages(Exception ex)
     {
         var messages = new System.Collections.Generic.List<string>();
         void Walk(Exception? current)

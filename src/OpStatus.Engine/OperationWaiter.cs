@@ -7,7 +7,7 @@ using System.Threading.Tasks;
 namespace OpStatus.Engine;
 
 /// <summary>How Wait-OperationStatus waits.</summary>
-public sealed class WaitOptions
+internal sealed class WaitOptions
 {
     /// <summary>
     /// The default polling schedule when the service sends no Retry-After: fast at first, so a short operation
@@ -61,7 +61,7 @@ public sealed class WaitOptions
 /// per operation and a bounded number overall, each reporting what happens through a sink that any thread
 /// may call. Cancelling stops every loop at once, in a request or in a delay.
 /// </summary>
-public sealed class OperationWaiter : IDisposable
+internal sealed class OperationWaiter : IDisposable
 {
     private readonly WaitOptions options;
     private readonly IOperationLog? log;
@@ -136,6 +136,7 @@ public sealed class OperationWaiter : IDisposable
         }
     }
 
+    /// <summary>One operation's loop, from receipt to its one report of how it ended.</summary>
     private async Task WaitOneAsync(int index, OperationRequest request, OperationStatus? last, TimeSpan? firstDelay, TimeSpan? deadline)
     {
         // The operation's own token: cancelled at its deadline, so a read in flight (and its retries) stops too.
@@ -145,81 +146,89 @@ public sealed class OperationWaiter : IDisposable
             operation.CancelAfter(ends - clock.Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
         }
 
-        var token = operation.Token;
-        OperationStatusException? lastFailure = null;
+        var progress = new PollProgress { Last = last };
         try
         {
-            var poll = 0;
-            var failures = 0;
-            var delay = last is not null ? options.Interval(poll++, last.RetryAfter)
-                : firstDelay is { } asked ? options.Interval(poll++, asked)
-                : TimeSpan.Zero;
-            while (true)
-            {
-                if (!await SleepAsync(delay, deadline, token).ConfigureAwait(false))
-                {
-                    Report(new WaitTimedOut(index, request, last, lastFailure));
-                    return;
-                }
-
-                OperationStatus status;
-                await gate.WaitAsync(token).ConfigureAwait(false);
-                try
-                {
-                    status = await OperationStatusReader.ReadAsync(request, log, token).ConfigureAwait(false);
-                }
-                catch (OperationStatusException ex) when (IsPassing(ex) && ++failures < options.MaxConsecutiveFailures)
-                {
-                    lastFailure = ex;
-                    delay = options.Interval(poll++, ex.RetryAfter);
-                    Report(new WaitPollFailed(index, request, ex, delay));
-                    continue;
-                }
-                catch (OperationStatusException ex)
-                {
-                    Report(new WaitAbandoned(index, request, ex));
-                    return;
-                }
-                finally
-                {
-                    gate.Release();
-                }
-
-                failures = 0;
-                lastFailure = null;
-                last = status;
-                if (status.IsTerminal)
-                {
-                    Report(new WaitFinished(index, request, status));
-                    return;
-                }
-
-                delay = options.Interval(poll++, status.RetryAfter);
-                Report(new WaitPolled(index, request, status, delay));
-            }
+            await PollUntilDoneAsync(index, request, progress, firstDelay, deadline, operation.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             // Stopped or -Any satisfied: nothing more to say.
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (OperationCanceledException) when (operation.IsCancellationRequested)
         {
             // The deadline passed, in a delay or in a read.
-            Report(new WaitTimedOut(index, request, last, lastFailure));
+            Report(new WaitTimedOut(index, request, progress.Last, progress.LastFailure));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Whatever the loop did not foresee ends this operation with an error of its own, never in silence.
-            Report(new WaitAbandoned(index, request, new OperationStatusException(
+            Report(new WaitAbandoned(index, request, request.Failure(
                 FailureKind.Unexpected,
                 Sentences.Join($"Waiting on operation '{InputValidation.Printable(request.OperationId)}' failed unexpectedly: {ex.GetType().Name}: {ex.Message}"),
-                request,
                 ex)));
         }
         finally
         {
             Interlocked.Decrement(ref running);
         }
+    }
+
+    /// <summary>Polls, between delays, until the status is terminal, a failure will not pass, or the deadline comes.</summary>
+    private async Task PollUntilDoneAsync(int index, OperationRequest request, PollProgress progress, TimeSpan? firstDelay, TimeSpan? deadline, CancellationToken token)
+    {
+        var poll = 0;
+        var failures = 0;
+        var delay = progress.Last is not null ? options.Interval(poll++, progress.Last.RetryAfter)
+            : firstDelay is { } asked ? options.Interval(poll++, asked)
+            : TimeSpan.Zero;
+        while (await SleepAsync(delay, deadline, token).ConfigureAwait(false))
+        {
+            OperationStatus status;
+            await gate.WaitAsync(token).ConfigureAwait(false);
+            try
+            {
+                status = await OperationStatusReader.ReadAsync(request, log, token).ConfigureAwait(false);
+            }
+            catch (OperationStatusException ex) when (MayPass(ex) && ++failures < options.MaxConsecutiveFailures)
+            {
+                progress.LastFailure = ex;
+                delay = options.Interval(poll++, ex.RetryAfter);
+                Report(new WaitPollFailed(index, request, ex, delay));
+                continue;
+            }
+            catch (OperationStatusException ex)
+            {
+                Report(new WaitAbandoned(index, request, ex));
+                return;
+            }
+            finally
+            {
+                gate.Release();
+            }
+
+            failures = 0;
+            progress.LastFailure = null;
+            progress.Last = status;
+            if (status.IsTerminal)
+            {
+                Report(new WaitFinished(index, request, status));
+                return;
+            }
+
+            delay = options.Interval(poll++, status.RetryAfter);
+            Report(new WaitPolled(index, request, status, delay));
+        }
+
+        Report(new WaitTimedOut(index, request, progress.Last, progress.LastFailure));
+    }
+
+    /// <summary>What one loop knows so far: the last status read and, since then, the last poll failure.</summary>
+    private sealed class PollProgress
+    {
+        public OperationStatus? Last { get; set; }
+
+        public OperationStatusException? LastFailure { get; set; }
     }
 
     /// <summary>Waits for the delay, or until the timeout; false when the timeout came first.</summary>
@@ -249,7 +258,7 @@ public sealed class OperationWaiter : IDisposable
     }
 
     /// <summary>Failures that may pass if we ask again later: throttling, outages, the network, a garbled answer.</summary>
-    private static bool IsPassing(OperationStatusException ex) => ex.Kind switch
+    private static bool MayPass(OperationStatusException ex) => ex.Kind switch
     {
         FailureKind.Network or FailureKind.Timeout or FailureKind.InvalidResponse => true,
         FailureKind.Http => ex.StatusCode is 408 or 429 or >= 500,

@@ -5,7 +5,7 @@ using System.Security.Authentication;
 namespace OpStatus.Engine;
 
 /// <summary>Transport failures that no retry can mend: a host name that does not resolve, a certificate that is not trusted.</summary>
-public static class PermanentFault
+internal static class PermanentFault
 {
     /// <summary>The kind of permanent fault in an exception or any exception inside it, or null when there is none.</summary>
     public static FailureKind? Of(Exception? exception)
@@ -35,7 +35,7 @@ public static class PermanentFault
     }
 
     /// <summary>What to tell the user about a permanent fault of a request to a host.</summary>
-    public static string Describe(FailureKind kind, string serviceName, Uri uri) => kind == FailureKind.NameResolution
+    public static string Explain(FailureKind kind, string serviceName, Uri uri) => kind == FailureKind.NameResolution
         ? $"The host name '{uri.Host}' of the {serviceName} service could not be resolved, so no request was sent. Check the spelling of the URL or endpoint (and -Environment), and that this machine's DNS resolves it."
         : $"The TLS certificate of {uri.GetLeftPart(UriPartial.Authority)} is not trusted, so no request was sent. If a proxy inspects TLS, trust its root certificate; on Linux .NET reads extra roots from the file named by SSL_CERT_FILE, when the process starts.";
 }

@@ -7,7 +7,7 @@ namespace OpStatus.Engine;
 /// Composes messages from sentences, some of them not OpStatus's own (an exception's message, a service's
 /// error text): each part ends with a full stop, question mark or exclamation mark before the next begins.
 /// </summary>
-public static class Sentences
+internal static class Sentences
 {
     /// <summary>The parts, each closed as a sentence, joined by single spaces; empty parts are left out.</summary>
     public static string Join(params string?[] parts) =>

@@ -8,7 +8,7 @@ namespace OpStatus.Engine;
 /// The response of the request that started an operation (a PUT, POST, PATCH or DELETE answered 200, 201, 202
 /// or 204), as far as waiting needs it: where to poll, how long to wait first, or the result when it is done.
 /// </summary>
-public sealed class StartResponse
+internal sealed class StartResponse
 {
     /// <summary>The headers that say where to poll, in the order of the ARM contract.</summary>
     public static readonly IReadOnlyList<string> OperationHeaders = new[] { "Azure-AsyncOperation", "Operation-Location", "Location" };
@@ -56,12 +56,10 @@ public sealed class StartResponse
     /// <summary>The final status of an operation that completed in the response itself: Succeeded, with the body as Properties.</summary>
     public OperationStatus Completed(OperationRequest request)
     {
-        var status = new OperationStatus(request.Service.Name, request.OperationId, request.Uri, request)
-        {
-            RetrievedAt = DateTimeOffset.UtcNow,
-            RequestId = Header("x-ms-request-id"),
-            CorrelationRequestId = Header("x-ms-correlation-request-id"),
-        };
+        var status = request.NewStatus();
+        status.RetrievedAt = DateTimeOffset.UtcNow;
+        status.RequestId = Header("x-ms-request-id");
+        status.CorrelationRequestId = Header("x-ms-correlation-request-id");
         if (!StatusParser.TryFillFromLocationContract(status, StatusCode ?? 200, Body()))
         {
             // A body that is not JSON still means done: keep the status, without Properties.

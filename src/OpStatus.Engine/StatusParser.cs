@@ -8,9 +8,15 @@ namespace OpStatus.Engine;
 /// <summary>Turns the JSON a service returns into OperationStatus and OperationError objects.</summary>
 internal static class StatusParser
 {
-    /// <summary>Fills a status from a response body; returns a reason when the body is not an operation status.</summary>
-    public static string? TryFill(OperationStatus status, ReadOnlyMemory<byte> body)
+    private static readonly IReadOnlyDictionary<string, string> NoAliases = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Fills a status from a response body; returns a reason when the body is not an operation status.
+    /// <paramref name="aliases"/> maps a service's own field names to the common ones.
+    /// </summary>
+    public static string? TryFill(OperationStatus status, ReadOnlyMemory<byte> body, IReadOnlyDictionary<string, string>? aliases = null)
     {
+        aliases ??= NoAliases;
         JsonDocument document;
         try
         {
@@ -26,10 +32,10 @@ internal static class StatusParser
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return $"the body is a JSON {Describe(root.ValueKind)}, not an object";
+                return $"the body is a JSON {KindName(root.ValueKind)}, not an object";
             }
 
-            if (!TryGetProperty(root, "status", out var statusElement) || statusElement.ValueKind != JsonValueKind.String
+            if (!TryGetStatus(root, aliases, out var statusElement) || statusElement.ValueKind != JsonValueKind.String
                 || string.IsNullOrWhiteSpace(statusElement.GetString()))
             {
                 return "the body has no 'status' field";
@@ -37,28 +43,46 @@ internal static class StatusParser
 
             foreach (var property in root.EnumerateObject())
             {
-                var value = property.Value;
-                switch (property.Name.ToLowerInvariant())
-                {
-                    case "id": status.Id = AsString(value); break;
-                    case "name": status.Name = AsString(value); break;
-                    case "status": status.Status = value.GetString(); break;
-                    case "starttime": status.StartTime = AsDate(value); break;
-                    case "endtime": status.EndTime = AsDate(value); break;
-                    case "percentcomplete": status.PercentComplete = AsDouble(value); break;
-                    case "resourceid": status.ResourceId = AsString(value); break;
-                    case "properties" when value.ValueKind == JsonValueKind.Object:
-                        status.Properties = ToValue(value) as IDictionary<string, object?>;
-                        break;
-                    case "error": status.Error = ParseError(value); break;
-                    default:
-                        status.AdditionalProperties[property.Name] = ToValue(value);
-                        break;
-                }
+                Fill(status, aliases.TryGetValue(property.Name, out var common) ? common : property.Name, property.Value);
             }
         }
 
         return null;
+    }
+
+    /// <summary>Sets the property a top-level field belongs to; fields of no property of their own go to AdditionalProperties.</summary>
+    private static void Fill(OperationStatus status, string name, JsonElement value)
+    {
+        switch (name.ToLowerInvariant())
+        {
+            case "id": status.Id = AsString(value); break;
+            case "name": status.Name = AsString(value); break;
+            case "status": status.Status = value.GetString(); break;
+            case "starttime": status.StartTime = AsDate(value); break;
+            case "endtime": status.EndTime = AsDate(value); break;
+            case "percentcomplete": status.PercentComplete = AsDouble(value); break;
+            case "resourceid": status.ResourceId = AsString(value); break;
+            case "properties" when value.ValueKind == JsonValueKind.Object:
+                status.Properties = ToValue(value) as IDictionary<string, object?>;
+                break;
+            case "error": status.Error = ParseError(value); break;
+            default:
+                status.AdditionalProperties[name] = ToValue(value);
+                break;
+        }
+    }
+
+    private static bool TryGetStatus(JsonElement root, IReadOnlyDictionary<string, string> aliases, out JsonElement status)
+    {
+        foreach (var alias in aliases)
+        {
+            if (string.Equals(alias.Value, "status", StringComparison.OrdinalIgnoreCase) && TryGetProperty(root, alias.Key, out status))
+            {
+                return true;
+            }
+        }
+
+        return TryGetProperty(root, "status", out status);
     }
 
     /// <summary>
@@ -121,17 +145,7 @@ internal static class StatusParser
 
         if (TryGetProperty(element, "details", out var details) && details.ValueKind == JsonValueKind.Array)
         {
-            var list = new List<OperationError>();
-            foreach (var item in details.EnumerateArray())
-            {
-                var detail = ParseError(item);
-                if (detail is not null)
-                {
-                    list.Add(detail);
-                }
-            }
-
-            error.Details = list;
+            error.Details = ParseDetails(details);
         }
 
         if (TryGetProperty(element, "innererror", out var innerError) && innerError.ValueKind == JsonValueKind.Object)
@@ -141,23 +155,42 @@ internal static class StatusParser
 
         if (TryGetProperty(element, "additionalInfo", out var additional) && additional.ValueKind == JsonValueKind.Array)
         {
-            var list = new List<OperationErrorAdditionalInfo>();
-            foreach (var item in additional.EnumerateArray())
-            {
-                if (item.ValueKind == JsonValueKind.Object)
-                {
-                    list.Add(new OperationErrorAdditionalInfo
-                    {
-                        Type = TryGetProperty(item, "type", out var type) ? AsString(type) : null,
-                        Info = TryGetProperty(item, "info", out var info) ? ToValue(info) : null,
-                    });
-                }
-            }
-
-            error.AdditionalInfo = list;
+            error.AdditionalInfo = ParseAdditionalInfo(additional);
         }
 
         return error.Code is null && error.Message is null && error.Details.Count == 0 ? null : error;
+    }
+
+    private static List<OperationError> ParseDetails(JsonElement details)
+    {
+        var list = new List<OperationError>();
+        foreach (var item in details.EnumerateArray())
+        {
+            if (ParseError(item) is { } detail)
+            {
+                list.Add(detail);
+            }
+        }
+
+        return list;
+    }
+
+    private static List<OperationErrorAdditionalInfo> ParseAdditionalInfo(JsonElement additional)
+    {
+        var list = new List<OperationErrorAdditionalInfo>();
+        foreach (var item in additional.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object)
+            {
+                list.Add(new OperationErrorAdditionalInfo
+                {
+                    Type = TryGetProperty(item, "type", out var type) ? AsString(type) : null,
+                    Info = TryGetProperty(item, "info", out var info) ? ToValue(info) : null,
+                });
+            }
+        }
+
+        return list;
     }
 
     /// <summary>The error object of an error response body, or null when the body has none.</summary>
@@ -287,7 +320,7 @@ internal static class StatusParser
             : null;
     }
 
-    private static string Describe(JsonValueKind kind) => kind switch
+    private static string KindName(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Array => "array",
         JsonValueKind.String => "string",

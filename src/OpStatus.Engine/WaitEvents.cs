@@ -3,7 +3,7 @@ using System;
 namespace OpStatus.Engine;
 
 /// <summary>Something that happened to one waited operation; the cmdlet turns each into output, errors or progress.</summary>
-public abstract class WaitEvent
+internal abstract class WaitEvent
 {
     protected WaitEvent(int index, OperationRequest request)
     {
@@ -18,7 +18,7 @@ public abstract class WaitEvent
 }
 
 /// <summary>A poll found the operation still running.</summary>
-public sealed class WaitPolled : WaitEvent
+internal sealed class WaitPolled : WaitEvent
 {
     public WaitPolled(int index, OperationRequest request, OperationStatus status, TimeSpan nextPoll)
         : base(index, request)
@@ -33,7 +33,7 @@ public sealed class WaitPolled : WaitEvent
 }
 
 /// <summary>A poll failed in a way that may pass (throttling, an outage, the network); the wait goes on.</summary>
-public sealed class WaitPollFailed : WaitEvent
+internal sealed class WaitPollFailed : WaitEvent
 {
     public WaitPollFailed(int index, OperationRequest request, OperationStatusException error, TimeSpan nextPoll)
         : base(index, request)
@@ -48,7 +48,7 @@ public sealed class WaitPollFailed : WaitEvent
 }
 
 /// <summary>The operation reached Succeeded, Failed or Canceled.</summary>
-public sealed class WaitFinished : WaitEvent
+internal sealed class WaitFinished : WaitEvent
 {
     public WaitFinished(int index, OperationRequest request, OperationStatus status)
         : base(index, request)
@@ -60,7 +60,7 @@ public sealed class WaitFinished : WaitEvent
 }
 
 /// <summary>The operation can no longer be followed (not found, access refused, too many failures).</summary>
-public sealed class WaitAbandoned : WaitEvent
+internal sealed class WaitAbandoned : WaitEvent
 {
     public WaitAbandoned(int index, OperationRequest request, OperationStatusException error)
         : base(index, request)
@@ -72,7 +72,7 @@ public sealed class WaitAbandoned : WaitEvent
 }
 
 /// <summary>The timeout passed before the operation ended.</summary>
-public sealed class WaitTimedOut : WaitEvent
+internal sealed class WaitTimedOut : WaitEvent
 {
     public WaitTimedOut(int index, OperationRequest request, OperationStatus? lastStatus, OperationStatusException? lastFailure = null)
         : base(index, request)

@@ -9,17 +9,12 @@ namespace OpStatus;
 /// </summary>
 public sealed class OperationStatus
 {
-    private static readonly HashSet<string> TerminalStates = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "Succeeded", "Failed", "Canceled", "Cancelled",
-    };
-
-    internal OperationStatus(string service, string operationId, Uri uri, object source)
+    internal OperationStatus(string service, StatusVocabulary vocabulary, string operationId, Uri uri)
     {
         Service = service;
+        Vocabulary = vocabulary;
         OperationId = operationId;
         Uri = uri;
-        Source = source;
     }
 
     /// <summary>The service that was asked: DevCenter, Cache or LogAnalytics.</summary>
@@ -64,8 +59,8 @@ public sealed class OperationStatus
     /// <summary>Top-level fields of the response that have no property of their own, kept as they came.</summary>
     public IDictionary<string, object?> AdditionalProperties { get; internal set; } = new PropertyDictionary();
 
-    /// <summary>True when the status is Succeeded, Failed or Canceled (compared case-insensitively): nothing more will happen.</summary>
-    public bool IsTerminal => Status is not null && TerminalStates.Contains(Status);
+    /// <summary>True when the status is one of its service's final words (Succeeded, Failed, Canceled; compared case-insensitively): nothing more will happen.</summary>
+    public bool IsTerminal => Vocabulary.IsTerminal(Status);
 
     /// <summary>
     /// How long the operation ran: to its end time, or, while it runs, to the moment the status was read. Empty
@@ -101,8 +96,8 @@ public sealed class OperationStatus
     /// <summary>When the status was read.</summary>
     public DateTimeOffset RetrievedAt { get; internal set; }
 
-    /// <summary>How the status was read (the engine's request), so that it can be read again the same way.</summary>
-    internal object Source { get; }
+    /// <summary>The final status words of the service that was asked.</summary>
+    internal StatusVocabulary Vocabulary { get; }
 
     public override string ToString() => $"{Name ?? OperationId}: {Status}";
 }

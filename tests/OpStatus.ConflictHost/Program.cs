@@ -3,11 +3,11 @@ using System.Management.Automation.Runspaces;
 using Azure.Core;
 using Azure.Identity;
 
-// OpStatus.ConflictHost <other-first|opstatus-first|reimport> <OpStatus.psd1> <emulator url> <operation id>
+// OpStatus.ConflictHost <other-first|opstatus-first|reimport|two-runspaces> <OpStatus.psd1> <emulator url> <operation id>
 // Prints one line per step and exits 0 when every step worked.
 if (args.Length != 4)
 {
-    Console.Error.WriteLine("usage: OpStatus.ConflictHost <other-first|opstatus-first|reimport> <manifest> <url> <operation id>");
+    Console.Error.WriteLine("usage: OpStatus.ConflictHost <other-first|opstatus-first|reimport|two-runspaces> <manifest> <url> <operation id>");
     return 2;
 }
 
@@ -37,6 +37,20 @@ try
             Console.WriteLine("removed");
             Import(runspace, manifest);
             UseOpStatus(runspace, url, operationId);
+            break;
+        case "two-runspaces":
+            // Both runspaces import the module before either uses it; the first removes it; the second,
+            // which has not loaded the engine yet, must still work.
+            using (var second = RunspaceFactory.CreateRunspace(InitialSessionState.CreateDefault2()))
+            {
+                second.Open();
+                Import(runspace, manifest);
+                Import(second, manifest);
+                Run(runspace, "Remove-Module OpStatus -ErrorAction Stop");
+                Console.WriteLine("removed in the first");
+                UseOpStatus(second, url, operationId);
+            }
+
             break;
         default:
             Console.Error.WriteLine("unknown scenario " + scenario);

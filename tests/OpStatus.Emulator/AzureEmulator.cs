@@ -510,27 +510,30 @@ public sealed class AzureEmulator : IAsyncDisposable
         return free;
     }
 
-    /// <summary>Which service a raw path belongs to, and its operation id, unescaped.</summary>
+    /// <summary>
+    /// The status path of each service the emulator answers, as templates with named segments. A copy of the
+    /// module's service descriptions, so that the emulator stays independent of the module; a test checks
+    /// that the two agree.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> StatusPaths = new Dictionary<string, string>
+    {
+        ["DevCenter"] = "projects/{ProjectName}/operationstatuses/{OperationId}",
+        ["Cache"] = "subscriptions/{SubscriptionId}/providers/Microsoft.Cache/locations/{Location}/operationsStatus/{OperationId}",
+        ["LogAnalytics"] = "subscriptions/{SubscriptionId}/providers/Microsoft.OperationalInsights/locations/{Location}/operationStatuses/{AsyncOperationId}",
+    };
+
+    /// <summary>Which service a raw path belongs to, and its operation id (the last segment), unescaped.</summary>
     private static (string? Service, string? OperationId) Match(string path)
     {
         var s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         static bool Is(string segment, string expected) => string.Equals(segment, expected, StringComparison.OrdinalIgnoreCase);
 
-        if (s.Length == 4 && Is(s[0], "projects") && Is(s[2], "operationstatuses"))
+        foreach (var (service, template) in StatusPaths)
         {
-            return ("DevCenter", Uri.UnescapeDataString(s[3]));
-        }
-
-        if (s.Length == 8 && Is(s[0], "subscriptions") && Is(s[2], "providers") && Is(s[4], "locations"))
-        {
-            if (Is(s[3], "Microsoft.Cache") && Is(s[6], "operationsStatus"))
+            var parts = template.Split('/');
+            if (parts.Length == s.Length && parts.Select((part, i) => part.StartsWith('{') || Is(part, s[i])).All(matched => matched))
             {
-                return ("Cache", Uri.UnescapeDataString(s[7]));
-            }
-
-            if (Is(s[3], "Microsoft.OperationalInsights") && Is(s[6], "operationStatuses"))
-            {
-                return ("LogAnalytics", Uri.UnescapeDataString(s[7]));
+                return (service, Uri.UnescapeDataString(s[^1]));
             }
         }
 

@@ -40,6 +40,14 @@ public sealed class IsolationTests : TestBase
     }
 
     [Fact]
+    public void Remove_Module_in_one_runspace_leaves_the_module_working_in_another()
+    {
+        var lines = RunHost("two-runspaces");
+
+        Assert.Equal(new[] { "imported", "imported", "removed in the first", "opstatus: Succeeded" }, lines);
+    }
+
+    [Fact]
     public void The_engine_and_its_dependencies_load_in_a_private_context_and_the_output_types_do_not()
     {
         var id = NewId();

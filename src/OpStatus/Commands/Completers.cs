@@ -21,13 +21,7 @@ public sealed class ApiVersionCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        var service = commandName switch
-        {
-            _ when commandName.EndsWith("DevCenterOperationStatus", StringComparison.OrdinalIgnoreCase) => AzureService.DevCenter,
-            _ when commandName.EndsWith("CacheOperationStatus", StringComparison.OrdinalIgnoreCase) => AzureService.Cache,
-            _ when commandName.EndsWith("LogAnalyticsOperationStatus", StringComparison.OrdinalIgnoreCase) => AzureService.LogAnalytics,
-            _ => null,
-        };
+        var service = AzureService.ForCommand(commandName);
 
         var typed = Completion.Unquote(wordToComplete);
         return (service?.KnownApiVersions ?? Array.Empty<string>())

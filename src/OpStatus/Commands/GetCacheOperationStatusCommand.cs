@@ -1,4 +1,3 @@
-using System;
 using System.Management.Automation;
 using OpStatus.Engine;
 
@@ -15,17 +14,5 @@ public sealed class GetCacheOperationStatusCommand : ResourceManagerCommand
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public string OperationId { get; set; } = string.Empty;
 
-    /// <summary>The api-version of the Microsoft.Cache operationsStatus call.</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(ApiVersionCompleter))]
-    public string? ApiVersion { get; set; }
-
-    protected override AzureService Service => AzureService.Cache;
-
-    protected override string CurrentOperationId => OperationId;
-
-    protected override string? CurrentApiVersion => ApiVersion;
-
-    protected override Uri StatusUri(AzureCloud cloud, string subscriptionId, string location, string operationId, string apiVersion) =>
-        AzureService.CacheStatusUri(cloud, subscriptionId, location, operationId, apiVersion);
+    private protected override AzureService Service => AzureService.Cache;
 }

@@ -1,4 +1,3 @@
-using System;
 using System.Management.Automation;
 using OpStatus.Engine;
 
@@ -16,19 +15,5 @@ public sealed class GetLogAnalyticsOperationStatusCommand : ResourceManagerComma
     [Alias("OperationId")]
     public string AsyncOperationId { get; set; } = string.Empty;
 
-    /// <summary>The api-version of the Microsoft.OperationalInsights operationStatuses call.</summary>
-    [Parameter]
-    [ArgumentCompleter(typeof(ApiVersionCompleter))]
-    public string? ApiVersion { get; set; }
-
-    protected override AzureService Service => AzureService.LogAnalytics;
-
-    protected override string OperationIdWhat => "async operation id";
-
-    protected override string CurrentOperationId => AsyncOperationId;
-
-    protected override string? CurrentApiVersion => ApiVersion;
-
-    protected override Uri StatusUri(AzureCloud cloud, string subscriptionId, string location, string operationId, string apiVersion) =>
-        AzureService.LogAnalyticsStatusUri(cloud, subscriptionId, location, operationId, apiVersion);
+    private protected override AzureService Service => AzureService.LogAnalytics;
 }

@@ -14,8 +14,8 @@ namespace OpStatus.Commands;
 public abstract class OpStatusCommand : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource stopping = new();
-    private CredentialSpec? accessTokenCredential;
-    private CredentialSpec? lastCredential;
+    private AuthenticatedPipelines? accessTokenCredential;
+    private AuthenticatedPipelines? lastCredential;
     private Uri? lastAuthority;
     private bool verboseShown;
     private readonly System.Collections.Generic.HashSet<string> announced = new(StringComparer.Ordinal);
@@ -76,15 +76,15 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     /// </summary>
     protected override void BeginProcessing()
     {
-        verboseShown = Wants("Verbose", "VerbosePreference");
-        debugShown = Wants("Debug", "DebugPreference");
+        verboseShown = IsStreamShown("Verbose", "VerbosePreference");
+        debugShown = IsStreamShown("Debug", "DebugPreference");
         string? problem = null;
         var id = "SignInConflict";
         if (AccessToken is not null && (Identity.IsPresent || ClientId is not null || TenantId is not null))
         {
             problem = "-AccessToken already carries a signed-in identity: give it alone, or leave it out and sign in with -Identity, -ClientId or -TenantId.";
         }
-        else if (AccessToken is not null && CredentialSpec.IsEmptyAccessToken(AccessToken))
+        else if (AccessToken is not null && AuthenticatedPipelines.IsEmptyAccessToken(AccessToken))
         {
             (problem, id) = ("-AccessToken is empty. Give the token itself, for example (Get-AzAccessToken).Token or the output of 'az account get-access-token --query accessToken --output tsv', or leave -AccessToken out to sign in.", "InvalidAccessToken");
         }
@@ -113,11 +113,11 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     /// or the default chain of the cloud (with -TenantId and -ClientId). Equal parameters share one
     /// credential and its tokens for the whole session.
     /// </summary>
-    protected CredentialSpec ResolveCredential(AzureCloud cloud)
+    private protected AuthenticatedPipelines ResolveCredential(AzureCloud cloud)
     {
         if (AccessToken is not null)
         {
-            return accessTokenCredential ??= CredentialSpec.FromAccessToken(AccessToken);
+            return accessTokenCredential ??= AuthenticatedPipelines.FromAccessToken(AccessToken);
         }
 
         // The sign-in parameters and the environment do not change within one command: look the shared
@@ -129,29 +129,19 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
 
         lastAuthority = cloud.AuthorityHost;
         return lastCredential = Identity.IsPresent
-            ? CredentialSpec.ManagedIdentity(cloud.AuthorityHost, ClientId)
-            : CredentialSpec.Default(cloud.AuthorityHost, TenantId, ClientId);
+            ? AuthenticatedPipelines.ManagedIdentity(cloud.AuthorityHost, ClientId)
+            : AuthenticatedPipelines.Default(cloud.AuthorityHost, TenantId, ClientId);
     }
 
-    /// <summary>
-    /// Writes a non-terminating InvalidArgument error when a check failed; returns true when the value is good.
-    /// </summary>
-    protected bool Validate(string? problem, string errorId, object? target)
-    {
-        if (problem is null)
-        {
-            return true;
-        }
-
-        WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + errorId, ErrorCategory.InvalidArgument, target));
-        return false;
-    }
+    /// <summary>The non-terminating InvalidArgument error of a value refused before any request.</summary>
+    private protected void WriteInvalidInput(InvalidInput invalid) =>
+        WriteError(new ErrorRecord(new ArgumentException(invalid.Message), ErrorIdPrefix + invalid.ErrorId, ErrorCategory.InvalidArgument, invalid.Target));
 
     /// <summary>
     /// Reads one status on the pipeline thread and writes it, or writes the error that stopped it. Its
     /// Verbose and Debug lines follow. Ctrl+C cancels the read and stops the pipeline.
     /// </summary>
-    protected void ReadAndWrite(OperationRequest request)
+    private protected void ReadAndWrite(OperationRequest request)
     {
         AnnounceSignIn(request);
         var log = NewLog();
@@ -212,7 +202,7 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     private protected RelayLog NewLog() => new(verboseShown, debugShown);
 
     /// <summary>Whether a stream is shown: its common parameter when given, else its preference variable.</summary>
-    private bool Wants(string parameter, string preferenceVariable)
+    private bool IsStreamShown(string parameter, string preferenceVariable)
     {
         if (MyInvocation.BoundParameters.TryGetValue(parameter, out var bound))
         {
@@ -234,7 +224,7 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     }
 
     /// <summary>An ErrorRecord for a failed read: a category that fits, an id that names the server's code, the operation id as target.</summary>
-    protected ErrorRecord ToErrorRecord(OperationStatusException ex)
+    private protected ErrorRecord ToErrorRecord(OperationStatusException ex)
     {
         var (category, id) = ex.Kind switch
         {
@@ -248,7 +238,7 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
             _ => (HttpCategory(ex.StatusCode ?? 0), "Http" + ex.StatusCode + (ex.ErrorCode is { Length: > 0 } code ? "." + SafeId(code) : string.Empty)),
         };
 
-        return new ErrorRecord(ex, ErrorIdPrefix + id, category, ex.Request.OperationId);
+        return new ErrorRecord(ex, ErrorIdPrefix + id, category, ex.OperationId);
     }
 
     private static ErrorCategory HttpCategory(int status) => status switch

@@ -7,7 +7,7 @@ namespace OpStatus.Commands;
 /// <summary>
 /// The parameters of the Resource Manager (ARM) cmdlets: subscription, location and cloud.
 /// </summary>
-public abstract class ResourceManagerCommand : OpStatusCommand
+public abstract class ResourceManagerCommand : GetOperationStatusCommand
 {
     /// <summary>The id of the subscription the operation runs in.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
@@ -28,6 +28,10 @@ public abstract class ResourceManagerCommand : OpStatusCommand
     [Parameter]
     public Uri? ResourceManagerEndpoint { get; set; }
 
+    private protected override Uri? RootEndpoint => ResourceManagerEndpoint;
+
+    private protected override string? CloudName => Environment;
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
@@ -39,40 +43,5 @@ public abstract class ResourceManagerCommand : OpStatusCommand
                 ErrorCategory.InvalidArgument,
                 ResourceManagerEndpoint));
         }
-    }
-
-    /// <summary>The service this cmdlet reads.</summary>
-    protected abstract AzureService Service { get; }
-
-    /// <summary>The name of the operation id parameter, for messages.</summary>
-    protected virtual string OperationIdWhat => "operation id";
-
-    /// <summary>The operation id bound for this item.</summary>
-    protected abstract string CurrentOperationId { get; }
-
-    /// <summary>The api-version bound, or null for the service's default.</summary>
-    protected abstract string? CurrentApiVersion { get; }
-
-    /// <summary>Builds the status URL of one operation in a cloud.</summary>
-    protected abstract Uri StatusUri(AzureCloud cloud, string subscriptionId, string location, string operationId, string apiVersion);
-
-    protected override void ProcessRecord()
-    {
-        var operationId = CurrentOperationId;
-        var apiVersion = CurrentApiVersion ?? Service.DefaultApiVersion;
-        if (!Validate(InputValidation.CheckNotAUrl(operationId, OperationIdWhat) ?? InputValidation.CheckResourceManagerSegment(operationId, OperationIdWhat, "713192d7-503f-477a-9cfe-4efc3ee2bd11"), "InvalidOperationId", operationId)
-            || !Validate(InputValidation.CheckSubscriptionId(SubscriptionId), "InvalidSubscriptionId", SubscriptionId)
-            || !Validate(InputValidation.CheckLocation(Location), "InvalidLocation", Location)
-            || !Validate(InputValidation.CheckApiVersion(apiVersion), "InvalidApiVersion", apiVersion)
-            || !Validate(ResourceManagerEndpoint is not null ? InputValidation.CheckEndpointRoot(ResourceManagerEndpoint, "-ResourceManagerEndpoint", "https://management.example.com/", "/subscriptions", "/providers") : null, "InvalidResourceManagerEndpoint", ResourceManagerEndpoint))
-        {
-            return;
-        }
-
-        var cloud = ResourceManagerEndpoint is not null
-            ? AzureCloud.Custom(ResourceManagerEndpoint!)
-            : AzureCloud.FindByName(Environment) ?? AzureCloud.Public;
-        var uri = StatusUri(cloud, SubscriptionId, InputValidation.NormalizeLocation(Location), operationId, apiVersion);
-        ReadAndWrite(new OperationRequest(Service, cloud, uri, Service.ScopeIn(cloud), ResolveCredential(cloud), operationId));
     }
 }

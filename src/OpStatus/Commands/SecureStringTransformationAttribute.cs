@@ -9,7 +9,7 @@ namespace OpStatus.Commands;
 /// property), and hands the cmdlet a read-only SecureString. The value is never echoed in an error.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
-public sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
+internal sealed class SecureStringTransformationAttribute : ArgumentTransformationAttribute
 {
     public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
     {

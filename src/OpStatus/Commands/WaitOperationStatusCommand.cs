@@ -108,29 +108,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 
         if (ParameterSetName == InputObjectSet)
         {
-            foreach (var status in InputObject)
-            {
-                if (anySatisfied)
-                {
-                    // -Any is satisfied by a status given before: the rest of this array is not waited on.
-                    break;
-                }
-
-                var index = added++;
-                var readWith = OperationRequest.Of(status);
-                var request = SignInGiven ? readWith.WithCredential(ResolveCredential(readWith.Cloud)) : readWith;
-                if (status.IsTerminal)
-                {
-                    Handle(new WaitFinished(index, request, status));
-                }
-                else
-                {
-                    AnnounceSignIn(request);
-                    StartProgress(index, request);
-                    UpdateProgress(index, status);
-                    waiter!.Add(index, request, status);
-                }
-            }
+            AddStatuses();
         }
         else if (ParameterSetName == ResponseSet)
         {
@@ -143,28 +121,52 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         {
             foreach (var uri in Uri)
             {
-                AzureCloud cloud = AzureCloud.Public;
-                string scope = string.Empty;
-                var problem = uri is { IsAbsoluteUri: false }
-                    ? $"'{InputValidation.Printable(uri.OriginalString)}' is not a URL. Wait-OperationStatus waits on what Get-DevCenterOperationStatus, Get-CacheOperationStatus and Get-LogAnalyticsOperationStatus write, or on async-operation URLs (-Uri). To wait on an operation id, read it first and pipe the status in, for example: Get-CacheOperationStatus -SubscriptionId <subscription> -Location <region> -OperationId '{InputValidation.Printable(uri.OriginalString)}' | Wait-OperationStatus."
-                    : AsyncOperationUri.Resolve(uri, ResourceManagerEndpoint, Endpoint, out cloud, out scope);
-                if (problem is not null)
-                {
-                    WriteError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + "UntrustedUri", ErrorCategory.InvalidArgument, uri));
-                    continue;
-                }
-
-                WaitOnUrl(uri!, cloud, scope, firstDelay: null);
+                AddUrl(uri, firstDelay: null, header: null);
             }
         }
 
-        Pump(block: false);
+        DrainEvents(block: false);
     }
 
-    /// <summary>Starts waiting on an async-operation URL that may receive tokens (from -Uri or a response's header).</summary>
-    private void WaitOnUrl(Uri uri, AzureCloud cloud, string scope, TimeSpan? firstDelay)
+    /// <summary>Statuses read before: the final ones are passed on, the others are polled with the request they were read with.</summary>
+    private void AddStatuses()
     {
-        var request = new OperationRequest(AzureService.Recognize(uri), cloud, uri, scope, ResolveCredential(cloud), AsyncOperationUri.OperationIdOf(uri));
+        foreach (var status in InputObject)
+        {
+            if (anySatisfied)
+            {
+                // -Any is satisfied by a status given before: the rest of this array is not waited on.
+                break;
+            }
+
+            var index = added++;
+            var readWith = OperationRequest.Of(status);
+            var request = SignInGiven ? readWith.WithCredential(ResolveCredential(readWith.Cloud)) : readWith;
+            if (status.IsTerminal)
+            {
+                WriteEvent(new WaitFinished(index, request, status));
+            }
+            else
+            {
+                AnnounceSignIn(request);
+                StartProgress(index, request);
+                UpdateProgress(index, status);
+                waiter!.Add(index, request, status);
+            }
+        }
+    }
+
+    /// <summary>Starts waiting on an async-operation URL (from -Uri, or from the header of a response), when tokens may go to its host.</summary>
+    private void AddUrl(Uri uri, TimeSpan? firstDelay, string? header)
+    {
+        var request = AsyncOperationUri.RequestFor(uri, ResourceManagerEndpoint, Endpoint, ResolveCredential, out var invalid);
+        if (request is null)
+        {
+            var message = header is null ? invalid!.Message : $"The {header} header of the response: {invalid!.Message}";
+            WriteError(new ErrorRecord(new ArgumentException(message), ErrorIdPrefix + invalid.ErrorId, ErrorCategory.InvalidArgument, uri));
+            return;
+        }
+
         AnnounceSignIn(request);
         var index = added++;
         StartProgress(index, request);
@@ -186,13 +188,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 return;
             }
 
-            if (AsyncOperationUri.Resolve(uri, ResourceManagerEndpoint, Endpoint, out var cloud, out var scope) is { } problem)
-            {
-                WriteError(new ErrorRecord(new ArgumentException($"The {header.Header} header of the response: {problem}"), ErrorIdPrefix + "UntrustedUri", ErrorCategory.InvalidArgument, uri));
-                return;
-            }
-
-            WaitOnUrl(uri, cloud, scope, start.RetryAfter);
+            AddUrl(uri, start.RetryAfter, header.Header);
             return;
         }
 
@@ -205,7 +201,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             if (completed.IsTerminal)
             {
                 WriteVerbose($"The response ({start.StatusCode}) carries none of {headers}: the operation completed in the request itself.");
-                Handle(new WaitFinished(added++, done, completed));
+                WriteEvent(new WaitFinished(added++, done, completed));
                 return;
             }
 
@@ -232,7 +228,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 
     protected override void EndProcessing()
     {
-        Pump(block: true);
+        DrainEvents(block: true);
         WriteProgress(new ProgressRecord(ParentActivityId, Activity(), "Done") { RecordType = ProgressRecordType.Completed });
     }
 
@@ -254,8 +250,8 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         base.Dispose(disposing);
     }
 
-    /// <summary>Handles what the loops reported; with block, until every operation has ended.</summary>
-    private void Pump(bool block)
+    /// <summary>Writes what the loops reported; with block, until every operation has ended.</summary>
+    private void DrainEvents(bool block)
     {
         while (!anySatisfied)
         {
@@ -292,40 +288,28 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 
             // The lines the poll logged come before what its result says: causal order.
             log.Drain(this);
-            Handle(next);
+            WriteEvent(next);
             Tick();
         }
     }
 
-    private void Handle(WaitEvent e)
+    /// <summary>Turns what a loop reported into output, errors, verbose lines and progress.</summary>
+    private void WriteEvent(WaitEvent e)
     {
         switch (e)
         {
             case WaitPolled polled:
-                WriteVerbose($"{Describe(e)}: {polled.Status.Status}{Percent(polled.Status)}; next poll in {Seconds(polled.NextPoll)}{(polled.Status.RetryAfter is null ? string.Empty : " (Retry-After)")}.");
+                WriteVerbose(WaitMessages.Polled(polled));
                 UpdateProgress(e.Index, polled.Status);
                 break;
             case WaitPollFailed failed:
-                WriteVerbose($"{Describe(e)}: the poll failed ({failed.Error.Message}); trying again in {Seconds(failed.NextPoll)}.");
+                WriteVerbose(WaitMessages.PollFailed(failed));
                 break;
             case WaitFinished when Any && anySatisfied:
                 // -Any has its one result: an operation that ended in the same moment is not written.
                 break;
             case WaitFinished finished:
-                WriteVerbose($"{Describe(e)}: {finished.Status.Status}{Percent(finished.Status)}; done.");
-                Ended(e.Index, failed: finished.Status.Status is { } final && !final.Equals("Succeeded", StringComparison.OrdinalIgnoreCase));
-                WriteObject(finished.Status);
-                WriteFailure(finished.Status);
-                if (Any)
-                {
-                    anySatisfied = true;
-                    waiter?.Cancel();
-                    foreach (var index in new List<int>(activities.Keys))
-                    {
-                        Ended(index, failed: false);
-                    }
-                }
-
+                WriteFinished(finished);
                 break;
             case WaitAbandoned abandoned when abandoned.Error.Kind == FailureKind.Authentication:
                 // No token can be had: no operation can be read, so one error ends the command.
@@ -333,55 +317,46 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 ThrowTerminatingError(ToErrorRecord(abandoned.Error));
                 break;
             case WaitAbandoned abandoned:
-                Ended(e.Index, failed: true);
+                MarkEnded(e.Index, failed: true);
                 WriteError(ToErrorRecord(abandoned.Error));
                 break;
             case WaitTimedOut timedOut:
-                Ended(e.Index, failed: true);
-                var last = timedOut.LastStatus?.Status ?? "not read yet";
-                var why = timedOut.LastFailure is { } lastFailure ? $"The last poll failed: {lastFailure.Message}" : null;
-                WriteError(new ErrorRecord(
-                    new TimeoutException(Sentences.Join($"{Describe(e)} did not end within {Timeout} s of being received; its last status was {last}", why, "Wait again with a longer -Timeout, or read it later with the same command.")),
-                    ErrorIdPrefix + "Timeout",
-                    ErrorCategory.OperationTimeout,
-                    (object?)timedOut.LastStatus ?? e.Request.Uri));
+                MarkEnded(e.Index, failed: true);
+                WriteError(new ErrorRecord(WaitMessages.TimedOut(timedOut, Timeout), ErrorIdPrefix + "Timeout", ErrorCategory.OperationTimeout, (object?)timedOut.LastStatus ?? e.Request.Uri));
                 break;
         }
     }
 
-    /// <summary>A Failed or Canceled operation: a non-terminating error with the server's code, message and request id.</summary>
-    private void WriteFailure(OperationStatus status)
+    /// <summary>An operation that ended: its final status, then, when it failed or was canceled, its error.</summary>
+    private void WriteFinished(WaitFinished finished)
     {
-        var canceled = status.Status is { } s && (s.Equals("Canceled", StringComparison.OrdinalIgnoreCase) || s.Equals("Cancelled", StringComparison.OrdinalIgnoreCase));
-        var failed = status.Status is { } f && f.Equals("Failed", StringComparison.OrdinalIgnoreCase);
-        if (!canceled && !failed)
+        WriteVerbose(WaitMessages.Finished(finished));
+        var failure = WaitMessages.Failure(finished.Status);
+        MarkEnded(finished.Index, failed: failure is not null);
+        WriteObject(finished.Status);
+        if (failure is not null)
         {
-            return;
+            var canceled = WaitMessages.OutcomeOf(finished.Status) == WaitOutcome.Canceled;
+            var code = finished.Status.Error?.Code is { Length: > 0 } c ? "." + SafeId(c) : string.Empty;
+            WriteError(new ErrorRecord(
+                failure,
+                ErrorIdPrefix + (canceled ? "OperationCanceled" : "OperationFailed") + code,
+                canceled ? ErrorCategory.OperationStopped : ErrorCategory.InvalidResult,
+                finished.Status));
         }
 
-        var reason = status.Error is { } error ? $": {error}" : string.Empty;
-        var ids = string.IsNullOrEmpty(status.RequestId) ? null : $"Request id: {status.RequestId}.";
-        var message = Sentences.Join($"The {status.Service} operation '{InputValidation.Printable(status.Name ?? status.OperationId)}' {(canceled ? "was canceled" : "failed")}{reason}", ids);
-        var code = status.Error?.Code is { Length: > 0 } c ? "." + SafeId(c) : string.Empty;
-        WriteError(new ErrorRecord(
-            new OperationFailedException(message, status),
-            ErrorIdPrefix + (canceled ? "OperationCanceled" : "OperationFailed") + code,
-            canceled ? ErrorCategory.OperationStopped : ErrorCategory.InvalidResult,
-            status));
+        if (Any)
+        {
+            anySatisfied = true;
+            waiter?.Cancel();
+            foreach (var index in new List<int>(activities.Keys))
+            {
+                MarkEnded(index, failed: false);
+            }
+        }
     }
 
     private string Activity() => added == 1 ? "Waiting for 1 operation" : $"Waiting for {added} operations";
-
-    private static string Describe(WaitEvent e) => e.Request.Service == AzureService.AsyncOperation
-        ? $"Operation '{InputValidation.Printable(e.Request.OperationId)}'"
-        : $"{e.Request.Service.Name} operation '{InputValidation.Printable(e.Request.OperationId)}'";
-
-    private static string Percent(OperationStatus status) =>
-        status.PercentComplete is { } p ? string.Format(CultureInfo.InvariantCulture, " ({0:0.#}%)", Math.Max(0, Math.Min(100, p))) : string.Empty;
-
-    private static string Seconds(TimeSpan span) => span.TotalSeconds >= 1
-        ? string.Format(CultureInfo.InvariantCulture, "{0:0.#} s", span.TotalSeconds)
-        : string.Format(CultureInfo.InvariantCulture, "{0:0} ms", span.TotalMilliseconds);
 
     /// <summary>
     /// Progress that stays readable at hundreds of operations: the parent record (done, failed, running, time
@@ -408,7 +383,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     {
         if (activities.TryGetValue(index, out var entry))
         {
-            entry.Status = $"{status.Status}{Percent(status)}";
+            entry.Status = $"{status.Status}{WaitMessages.Percent(status)}";
             entry.Percent = status.PercentComplete is { } percent ? (int)Math.Max(0, Math.Min(100, percent)) : -1;
             if (entry.Shown)
             {
@@ -462,7 +437,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             PercentComplete = entry.Percent,
         });
 
-    private void Ended(int index, bool failed)
+    private void MarkEnded(int index, bool failed)
     {
         ended++;
         failedCount += failed ? 1 : 0;

@@ -1,6 +1,6 @@
 using System;
 
-namespace OpStatus.Engine;
+namespace OpStatus;
 
 /// <summary>What went wrong when reading an operation status.</summary>
 public enum FailureKind
@@ -33,19 +33,29 @@ public enum FailureKind
 /// <summary>
 /// A failure to read an operation status, with what a user needs to act on it or to ask support:
 /// the server's code and message, the HTTP status and the request ids. Never holds a token.
+/// Scripts catch it by name: catch [OpStatus.OperationStatusException].
 /// </summary>
 public sealed class OperationStatusException : Exception
 {
-    public OperationStatusException(FailureKind kind, string message, OperationRequest request, Exception? innerException = null)
+    internal OperationStatusException(FailureKind kind, string message, string service, string operationId, Uri uri, Exception? innerException = null)
         : base(message, innerException)
     {
         Kind = kind;
-        Request = request;
+        Service = service;
+        OperationId = operationId;
+        Uri = uri;
     }
 
     public FailureKind Kind { get; }
 
-    public OperationRequest Request { get; }
+    /// <summary>The service that was asked: DevCenter, Cache, LogAnalytics or AsyncOperation.</summary>
+    public string Service { get; }
+
+    /// <summary>The operation id that was asked for.</summary>
+    public string OperationId { get; }
+
+    /// <summary>The URL that was read.</summary>
+    public Uri Uri { get; }
 
     /// <summary>The HTTP status code, for Http failures.</summary>
     public int? StatusCode { get; internal set; }

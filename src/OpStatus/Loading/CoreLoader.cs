@@ -4,17 +4,19 @@ using System.IO;
 using System.Reflection;
 using System.Runtime.Loader;
 
-namespace OpStatus.Commands;
+namespace OpStatus.Loading;
 
 /// <summary>
 /// PowerShell 7: one private AssemblyLoadContext for the engine and its dependencies, kept for the life of
 /// the process so that Remove-Module and Import-Module again reuse it. Kept apart from ModuleInitializer so
-/// that Windows PowerShell never loads System.Runtime.Loader.
+/// that Windows PowerShell never loads System.Runtime.Loader. Only the engine is asked for from PowerShell's
+/// context; the private context then serves what the engine needs.
 /// </summary>
 internal static class CoreLoader
 {
     private static readonly object Gate = new();
     private static DependencyLoadContext? context;
+    private static AssemblyName? engine;
     private static bool registered;
 
     public static void Register(string dependencyFolder)
@@ -22,6 +24,7 @@ internal static class CoreLoader
         lock (Gate)
         {
             context ??= new DependencyLoadContext(dependencyFolder);
+            engine ??= AssemblyName.GetAssemblyName(Path.Combine(dependencyFolder, ModuleInitializer.EngineAssemblyName + ".dll"));
             if (!registered)
             {
                 AssemblyLoadContext.Default.Resolving += ResolveEngine;
@@ -42,16 +45,20 @@ internal static class CoreLoader
         }
     }
 
-    /// <summary>PowerShell's context asks for the engine (the cmdlets use it): load it in the private context.</summary>
+    /// <summary>
+    /// PowerShell's context asks for the engine (the cmdlets use it): load it in the private context. Only
+    /// OpStatus's own engine, by full name; every other request is left to other handlers.
+    /// </summary>
     private static Assembly? ResolveEngine(AssemblyLoadContext defaultContext, AssemblyName name) =>
-        string.Equals(name.Name, ModuleInitializer.EngineAssemblyName, StringComparison.Ordinal) && context is not null
+        context is not null && engine is not null && DependencyMatch.Serves(name, engine)
             ? context.LoadFromAssemblyName(name)
             : null;
 
     /// <summary>
-    /// Loads from dependencies/ whatever the engine needs, except what PowerShell's own context must share
-    /// (OpStatus.Model, the output types) and framework assemblies the running .NET already has in a version at
-    /// least as new (System.Memory and the like, whose netstandard copies must not shadow the framework's).
+    /// Loads from dependencies/ whatever the engine needs, except framework assemblies the running .NET already
+    /// has in a version at least as new (System.Memory and the like, whose netstandard copies must not shadow the
+    /// framework's). OpStatus.Model is not in that folder (the build removes it), so the engine gets the copy
+    /// PowerShell's context loaded beside the manifest: the output types are shared.
     /// </summary>
     private sealed class DependencyLoadContext : AssemblyLoadContext
     {

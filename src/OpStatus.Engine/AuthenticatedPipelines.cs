@@ -15,14 +15,14 @@ namespace OpStatus.Engine;
 /// for the whole session, so a hundred calls or a three-hour wait share one credential, one token cache and
 /// one pipeline per token scope.
 /// </summary>
-public sealed class CredentialSpec
+internal sealed class AuthenticatedPipelines
 {
-    private static readonly ConcurrentDictionary<string, CredentialSpec> Shared = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, AuthenticatedPipelines> Shared = new(StringComparer.OrdinalIgnoreCase);
 
     private readonly ConcurrentDictionary<string, HttpPipeline> pipelines = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lazy<TokenCredential> credential;
 
-    private CredentialSpec(string description, Func<TokenCredential> createCredential)
+    private AuthenticatedPipelines(string description, Func<TokenCredential> createCredential)
     {
         Description = description;
         credential = new Lazy<TokenCredential>(createCredential, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -42,8 +42,8 @@ public sealed class CredentialSpec
     /// <param name="authorityHost">The cloud's sign-in authority.</param>
     /// <param name="tenantId">The tenant to sign in to, or null for the credential's own.</param>
     /// <param name="managedIdentityClientId">The client id of a user-assigned managed identity, or null.</param>
-    public static CredentialSpec Default(Uri authorityHost, string? tenantId = null, string? managedIdentityClientId = null) =>
-        Shared.GetOrAdd($"default|{authorityHost.AbsoluteUri}|{tenantId}|{managedIdentityClientId}|{EnvironmentFingerprint()}", _ => new CredentialSpec(
+    public static AuthenticatedPipelines Default(Uri authorityHost, string? tenantId = null, string? managedIdentityClientId = null) =>
+        Shared.GetOrAdd($"default|{authorityHost.AbsoluteUri}|{tenantId}|{managedIdentityClientId}|{EnvironmentFingerprint()}", _ => new AuthenticatedPipelines(
             DefaultChainDescription(tenantId),
             () =>
             {
@@ -76,8 +76,8 @@ public sealed class CredentialSpec
     /// A managed identity only, as Connect-AzAccount -Identity: system-assigned, or user-assigned by client id.
     /// In Azure Automation it reads IDENTITY_ENDPOINT and IDENTITY_HEADER.
     /// </summary>
-    public static CredentialSpec ManagedIdentity(Uri authorityHost, string? clientId = null) =>
-        Shared.GetOrAdd($"identity|{authorityHost.AbsoluteUri}|{clientId}|{EnvironmentFingerprint()}", _ => new CredentialSpec(
+    public static AuthenticatedPipelines ManagedIdentity(Uri authorityHost, string? clientId = null) =>
+        Shared.GetOrAdd($"identity|{authorityHost.AbsoluteUri}|{clientId}|{EnvironmentFingerprint()}", _ => new AuthenticatedPipelines(
             clientId is null ? "the system-assigned managed identity" : $"the user-assigned managed identity with client id {clientId}",
             () => new ManagedIdentityCredential(new ManagedIdentityCredentialOptions(
                 clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
@@ -111,11 +111,11 @@ public sealed class CredentialSpec
     };
 
     /// <summary>A token the caller already has. It is read from the SecureString only when a request needs it.</summary>
-    public static CredentialSpec FromAccessToken(SecureString token)
+    public static AuthenticatedPipelines FromAccessToken(SecureString token)
     {
         var copy = token.Copy();
         copy.MakeReadOnly();
-        return new CredentialSpec("the access token given with -AccessToken", () => new StaticTokenCredential(copy));
+        return new AuthenticatedPipelines("the access token given with -AccessToken", () => new StaticTokenCredential(copy));
     }
 
     /// <summary>The pipeline for one token scope: token, retry with Retry-After, request ids, User-Agent, diagnostics.</summary>
@@ -123,8 +123,9 @@ public sealed class CredentialSpec
         pipelines.GetOrAdd(scope, s => OpStatusPipeline.Build(credential.Value, s));
 
     /// <summary>
-    /// A pipeline of its own for one retry after a plain 401: its bearer policy has no token yet, so it asks the
-    /// credential anew, and the shared pipeline, which other operations use, is left alone.
+    /// A pipeline of its own for one retry after a plain 401: its bearer policy holds no token yet, so it asks the
+    /// credential again (a credential may still answer from a cache of its own; a static -AccessToken gives the same
+    /// token), and the shared pipeline, which other operations use, is left alone.
     /// </summary>
     internal HttpPipeline FreshPipelineFor(string scope) => OpStatusPipeline.Build(credential.Value, scope);
 
