@@ -12,7 +12,8 @@ namespace OpStatus.Engine;
 /// <summary>
 /// The one HTTP pipeline shape every request goes through. Azure.Core does the work: bearer tokens cached and
 /// refreshed before expiry, retries of 408, 429, 5xx and network faults that honour Retry-After, a client
-/// request id and a User-Agent naming OpStatus. OpStatus adds only its diagnostics.
+/// request id and a User-Agent naming OpStatus. OpStatus adds its diagnostics and, since Azure.Core has no
+/// client-side rate limit, the session's read throttle (<see cref="ReadThrottle"/>), taken on every try.
 /// </summary>
 internal static class OpStatusPipeline
 {
@@ -46,7 +47,7 @@ internal static class OpStatusPipeline
         return HttpPipelineBuilder.Build(
             options,
             perCallPolicies: Array.Empty<HttpPipelinePolicy>(),
-            perRetryPolicies: new HttpPipelinePolicy[] { new BearerTokenAuthenticationPolicy(credential, scope), new DiagnosticsPolicy() },
+            perRetryPolicies: new HttpPipelinePolicy[] { new ThrottlePolicy(), new BearerTokenAuthenticationPolicy(credential, scope), new DiagnosticsPolicy() },
             responseClassifier: new PermanentFaultClassifier());
     }
 
@@ -74,6 +75,56 @@ internal static class OpStatusPipeline
             : TimeSpan.FromMilliseconds(fallback);
     }
 
+    /// <summary>
+    /// Each try waits for the session's read limit of its place, and tells the limit what the answer said
+    /// (429 and its Retry-After; x-ms-ratelimit-remaining-subscription-reads). A wait shows under -Verbose.
+    /// </summary>
+    private sealed class ThrottlePolicy : SyncOrAsyncPolicy
+    {
+        protected override async ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
+        {
+            var uri = message.Request.Uri.ToUri();
+            var waited = await ReadThrottle.Session.AcquireAsync(uri, async, message.CancellationToken).ConfigureAwait(false);
+            if (waited > TimeSpan.Zero && message.TryGetProperty(LogProperty, out var value) && value is IOperationLog { VerboseEnabled: true } log)
+            {
+                var report = ReadThrottle.Session.ReportFor(uri);
+                log.Verbose(string.Format(CultureInfo.InvariantCulture, "Held back {0:0.###} s by the session's read limit for {1} ({2:0} reads, {3:0.#} a second).", waited.TotalSeconds, report.Key, report.Burst, report.Rate));
+            }
+
+            await Next(message, pipeline, async).ConfigureAwait(false);
+            var response = message.Response;
+            ReadThrottle.Session.Observe(
+                uri,
+                response.Status,
+                response.Status == 429 ? OperationStatusReader.RetryAfter(response) : null,
+                response.Headers.TryGetValue("x-ms-ratelimit-remaining-subscription-reads", out var remaining) ? remaining : null);
+        }
+    }
+
+    /// <summary>A policy written once for both of Azure.Core's paths: Process runs it synchronously, ProcessAsync asynchronously.</summary>
+    private abstract class SyncOrAsyncPolicy : HttpPipelinePolicy
+    {
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            Run(message, pipeline, async: false).GetAwaiter().GetResult();
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            Run(message, pipeline, async: true);
+
+        protected abstract ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async);
+
+        protected static async ValueTask Next(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
+        {
+            if (async)
+            {
+                await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+            }
+            else
+            {
+                ProcessNext(message, pipeline);
+            }
+        }
+    }
+
     /// <summary>Options whose assembly names the User-Agent: azsdk-net-OpStatus/{version}.</summary>
     private sealed class OpStatusClientOptions : ClientOptions
     {
@@ -83,7 +134,7 @@ internal static class OpStatusPipeline
     /// Reports each attempt to the request's IOperationLog: a Verbose line with method, URL, status and time,
     /// and Debug lines with headers. Only headers on a safe list are shown; every other value is REDACTED.
     /// </summary>
-    private sealed class DiagnosticsPolicy : HttpPipelinePolicy
+    private sealed class DiagnosticsPolicy : SyncOrAsyncPolicy
     {
         private static readonly HashSet<string> SafeHeaders = new(StringComparer.OrdinalIgnoreCase)
         {
@@ -94,13 +145,7 @@ internal static class OpStatusPipeline
             "Azure-AsyncOperation", "Operation-Location", "Location", "traceparent",
         };
 
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
-            Run(message, pipeline, async: false).GetAwaiter().GetResult();
-
-        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
-            Run(message, pipeline, async: true);
-
-        private static async ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
+        protected override async ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
         {
             if (!message.TryGetProperty(LogProperty, out var value) || value is not IOperationLog log || !(log.VerboseEnabled || log.DebugEnabled))
             {
@@ -130,18 +175,6 @@ internal static class OpStatusPipeline
             }
 
             LogResponse(log, request, message.Response, stopwatch);
-        }
-
-        private static async ValueTask Next(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
-        {
-            if (async)
-            {
-                await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
-            }
-            else
-            {
-                ProcessNext(message, pipeline);
-            }
         }
 
         private static void LogResponse(IOperationLog log, Request request, Azure.Response response, Stopwatch stopwatch)

@@ -30,6 +30,8 @@ public sealed class AzureEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, bool> revoked = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TokenRequest> tokenRequests = new();
     private WebApplication? app;
+    private ReadBuckets? readBuckets;
+    private int inFlight;
     private int tokenFailuresPending;
     private int tokenFailureStatus = 500;
 
@@ -169,6 +171,17 @@ public sealed class AzureEmulator : IAsyncDisposable
         Interlocked.Exchange(ref tokenFailuresPending, count);
     }
 
+    /// <summary>
+    /// Throttles status reads as Resource Manager does: a token bucket per subscription (Dev Center: one for the
+    /// endpoint) of <paramref name="size"/> reads, refilled at <paramref name="refillPerSecond"/>. A read that
+    /// finds it empty is answered 429 with Retry-After (whole seconds) and
+    /// x-ms-ratelimit-remaining-subscription-reads: 0; every other read carries what remains.
+    /// </summary>
+    public void Throttle(int size, double refillPerSecond) => readBuckets = new ReadBuckets(size, refillPerSecond);
+
+    /// <summary>Reads are no longer throttled.</summary>
+    public void StopThrottling() => readBuckets = null;
+
     public void ClearRequests()
     {
         while (requests.TryDequeue(out _))
@@ -277,6 +290,19 @@ public sealed class AzureEmulator : IAsyncDisposable
         }
 
         var (service, operationId) = Match(path);
+        var concurrent = Interlocked.Increment(ref inFlight);
+        try
+        {
+            await ServeStatusAsync(context, rawTarget, path, service, operationId, concurrent).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref inFlight);
+        }
+    }
+
+    private async Task ServeStatusAsync(HttpContext context, string rawTarget, string path, string? service, string? operationId, int concurrent)
+    {
         var apiVersion = context.Request.Query["api-version"].FirstOrDefault();
         var authorization = context.Request.Headers.Authorization.FirstOrDefault();
         // Resource Manager tokens are for the endpoint they are sent to: https://127.0.0.1:{port} or https://localhost:{port}.
@@ -304,6 +330,12 @@ public sealed class AzureEmulator : IAsyncDisposable
         {
             step = Error(405, "MethodNotAllowed", "Only GET is supported.");
         }
+        else if (readBuckets is { } buckets && !buckets.TryTake(SubscriptionOf(path), out var retryAfter))
+        {
+            step = Error(429, "SubscriptionRequestsThrottled", "Number of read requests for subscription exceeded the limit. Please try again after some time.");
+            step.Headers!["Retry-After"] = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            step.Headers!["x-ms-ratelimit-remaining-subscription-reads"] = "0";
+        }
         else if (scripts.TryGetValue(operationId!, out var script))
         {
             step = script.Next();
@@ -328,7 +360,14 @@ public sealed class AzureEmulator : IAsyncDisposable
                 ClientRequestId = context.Request.Headers["x-ms-client-request-id"].FirstOrDefault(),
                 Time = DateTimeOffset.UtcNow,
                 ResponseStatus = step.Fault is null ? step.Status : 0,
+                InFlight = concurrent,
+                Throttled = step.Status == 429 && step.Headers?.ContainsKey("x-ms-ratelimit-remaining-subscription-reads") == true,
             });
+        }
+
+        if (readBuckets is { } model && step.Status != 429 && service is not null)
+        {
+            context.Response.Headers["x-ms-ratelimit-remaining-subscription-reads"] = model.Remaining(SubscriptionOf(path)).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         await WriteStepAsync(context, step, service == "DevCenter").ConfigureAwait(false);
@@ -492,6 +531,22 @@ public sealed class AzureEmulator : IAsyncDisposable
                 var lifetime = issue?.LifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
                 await context.Response.WriteAsJsonAsync(new { access_token = IssueToken(issue?.Audience ?? ResourceManagerAudience, lifetime) }).ConfigureAwait(false);
                 return;
+            case "throttle" when method == "PUT":
+                var limits = await JsonSerializer.DeserializeAsync<ThrottleSettings>(context.Request.Body, Json).ConfigureAwait(false);
+                if (limits is null || limits.Size < 1 || limits.RefillPerSecond <= 0)
+                {
+                    context.Response.StatusCode = 400;
+                    await context.Response.WriteAsync("Give {\"size\": reads, \"refillPerSecond\": reads a second}, both above 0.").ConfigureAwait(false);
+                    return;
+                }
+
+                Throttle(limits.Size, limits.RefillPerSecond);
+                context.Response.StatusCode = 204;
+                return;
+            case "throttle" when method == "DELETE":
+                StopThrottling();
+                context.Response.StatusCode = 204;
+                return;
             case "token-requests" when method == "GET":
                 await context.Response.WriteAsJsonAsync(TokenRequests, Json).ConfigureAwait(false);
                 return;
@@ -546,6 +601,13 @@ public sealed class AzureEmulator : IAsyncDisposable
         return (null, null);
     }
 
+    /// <summary>The subscription a path reads in, or the empty string (Dev Center: one bucket for the endpoint).</summary>
+    private static string SubscriptionOf(string path)
+    {
+        var s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return s.Length >= 2 && s[0].Equals("subscriptions", StringComparison.OrdinalIgnoreCase) ? s[1].ToLowerInvariant() : string.Empty;
+    }
+
     private static Step Error(int status, string code, string message) => new()
     {
         Status = status,
@@ -555,6 +617,67 @@ public sealed class AzureEmulator : IAsyncDisposable
         },
         Headers = new() { ["x-ms-error-code"] = code },
     };
+
+    /// <summary>Resource Manager's read throttling: one token bucket per subscription.</summary>
+    private sealed class ReadBuckets
+    {
+        private readonly ConcurrentDictionary<string, Bucket> buckets = new(StringComparer.Ordinal);
+        private readonly int size;
+        private readonly double refill;
+
+        public ReadBuckets(int size, double refillPerSecond)
+        {
+            this.size = size;
+            refill = refillPerSecond;
+        }
+
+        /// <summary>Takes a read; false, with the whole seconds until the next one, when the bucket is empty.</summary>
+        public bool TryTake(string subscription, out int retryAfterSeconds)
+        {
+            var bucket = buckets.GetOrAdd(subscription, _ => new Bucket(size));
+            lock (bucket)
+            {
+                Refill(bucket);
+                if (bucket.Tokens >= 1)
+                {
+                    bucket.Tokens -= 1;
+                    retryAfterSeconds = 0;
+                    return true;
+                }
+
+                retryAfterSeconds = Math.Max(1, (int)Math.Ceiling((1 - bucket.Tokens) / refill));
+                return false;
+            }
+        }
+
+        public int Remaining(string subscription)
+        {
+            var bucket = buckets.GetOrAdd(subscription, _ => new Bucket(size));
+            lock (bucket)
+            {
+                Refill(bucket);
+                return (int)Math.Floor(bucket.Tokens);
+            }
+        }
+
+        private void Refill(Bucket bucket)
+        {
+            var now = bucket.Clock.Elapsed.TotalSeconds;
+            bucket.Tokens = Math.Min(size, bucket.Tokens + ((now - bucket.RefilledAt) * refill));
+            bucket.RefilledAt = now;
+        }
+
+        private sealed class Bucket
+        {
+            public Bucket(int size) => Tokens = size;
+
+            public System.Diagnostics.Stopwatch Clock { get; } = System.Diagnostics.Stopwatch.StartNew();
+
+            public double Tokens { get; set; }
+
+            public double RefilledAt { get; set; }
+        }
+    }
 
     private sealed class ScriptState
     {

@@ -63,6 +63,22 @@ public sealed record SeenRequest
 
     /// <summary>The status code the emulator answered with (0 for a network fault).</summary>
     public int ResponseStatus { get; init; }
+
+    /// <summary>How many status reads the emulator was serving when this one arrived, itself included.</summary>
+    public int InFlight { get; init; }
+
+    /// <summary>True when the throttling model answered it 429 (see AzureEmulator.Throttle).</summary>
+    public bool Throttled { get; init; }
+}
+
+/// <summary>The body of PUT /emulator/throttle.</summary>
+public sealed record ThrottleSettings
+{
+    [JsonPropertyName("size")]
+    public int Size { get; init; }
+
+    [JsonPropertyName("refillPerSecond")]
+    public double RefillPerSecond { get; init; }
 }
 
 /// <summary>A managed-identity token request the emulator served.</summary>

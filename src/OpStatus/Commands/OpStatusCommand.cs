@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Security;
 using System.Text.RegularExpressions;
 using System.Threading;
+using System.Threading.Tasks;
 using OpStatus.Engine;
 
 namespace OpStatus.Commands;
@@ -179,14 +180,28 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     private OperationStatus ReadShowingDiagnostics(OperationRequest request, RelayLog log)
     {
         var reading = OperationStatusReader.ReadAsync(request, log, StopToken);
-        // Waits without throwing, so that the read's own exception comes out of GetResult as it was thrown.
-        while (!((IAsyncResult)reading).AsyncWaitHandle.WaitOne(50))
+        WaitDraining(reading, log);
+        return reading.GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// Waits on the pipeline thread for background work to end, writing its Verbose and Debug lines meanwhile
+    /// (and calling <paramref name="tick"/>, for progress). Ctrl+C ends the wait with PipelineStoppedException.
+    /// </summary>
+    private protected void WaitDraining(Task work, RelayLog log, Action? tick = null)
+    {
+        // Waits without throwing, so that the work's own exception comes out of GetResult as it was thrown.
+        while (!((IAsyncResult)work).AsyncWaitHandle.WaitOne(50))
         {
             log.Drain(this);
+            tick?.Invoke();
+            if (StopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
         }
 
         log.Drain(this);
-        return reading.GetAwaiter().GetResult();
     }
 
     /// <summary>Says under -Verbose, once per credential and audience in this command, how it signs in; never a token.</summary>

@@ -1,0 +1,170 @@
+using OpStatus.Emulator;
+using OpStatus.Tests.Infrastructure;
+using Xunit;
+
+namespace OpStatus.Tests;
+
+/// <summary>
+/// The session's read limit against the emulator's model of Resource Manager's throttling (a token bucket per
+/// subscription, 429 with Retry-After when it is empty). The limits are set small and fast, through the same
+/// environment variables a user sets, so that a thousand reads take about four seconds; they run alone.
+/// </summary>
+[Collection(IsolatedCollection.Name)]
+public sealed class ReadThrottleTests : TestBase, IDisposable
+{
+    private const int Burst = 50;
+    private const int PerSecond = 250;
+
+    public ReadThrottleTests(EmulatorFixture fixture)
+        : base(fixture)
+    {
+        Emulator.Throttle(Burst, PerSecond);
+        Environment.SetEnvironmentVariable("OPSTATUS_READ_BURST", Burst.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Environment.SetEnvironmentVariable("OPSTATUS_READS_PER_SECOND", PerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public void Dispose()
+    {
+        Emulator.StopThrottling();
+        Environment.SetEnvironmentVariable("OPSTATUS_READ_BURST", null);
+        Environment.SetEnvironmentVariable("OPSTATUS_READS_PER_SECOND", null);
+    }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void A_thousand_piped_reads_stay_within_the_bucket_and_all_succeed()
+    {
+        var subscription = NewSubscription();
+        var ids = Scripted(1000, "Succeeded");
+
+        using var session = NewSession();
+        var result = session.Run("$args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus", Url, subscription, ids);
+
+        AssertNoErrors(result);
+        Assert.Equal(ids, result.Output.Select(o => (string)Prop(o, "OperationId")!).ToArray());
+        AssertWithinBucket(subscription, expected: 1000);
+    }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void Three_hundred_operations_waited_on_stay_within_the_bucket_and_all_end()
+    {
+        var subscription = NewSubscription();
+        var ends = DateTimeOffset.UtcNow.AddSeconds(1.5);
+        var ids = Enumerable.Range(0, 300).Select(_ => NewId()).ToArray();
+        foreach (var id in ids)
+        {
+            Emulator.ScriptUntil(id, ends);
+        }
+
+        var urls = ids.Select(id => $"{Url}subscriptions/{subscription}/providers/Microsoft.Cache/locations/westus/operationsStatus/{id}?api-version=2024-10-01").ToArray();
+        using var session = NewSession();
+        var result = session.Run("Wait-OperationStatus -Uri $args[1] -ResourceManagerEndpoint $args[0] -PollingInterval 1 -Timeout 60", Url, urls);
+
+        AssertNoErrors(result);
+        Assert.Equal(300, result.Output.Count);
+        Assert.All(result.Output, o => Assert.Equal("Succeeded", Prop(o, "Status")));
+        AssertWithinBucket(subscription, expected: null);
+    }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void Commands_of_one_session_share_the_limit_whatever_their_credential()
+    {
+        // 50 reads a second: the first command empties the bucket, and the second must wait a second for it.
+        Emulator.Throttle(Burst, 50);
+        Environment.SetEnvironmentVariable("OPSTATUS_READS_PER_SECOND", "50");
+        var subscription = NewSubscription();
+        var first = Scripted(Burst, "Succeeded");
+        var second = Scripted(Burst, "Succeeded");
+
+        using var session = NewSession();
+        var result = session.Run(
+            """
+            $a = $args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -AccessToken $args[4]
+            $b = $args[3] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus
+            $a.Count + $b.Count
+            """,
+            Url,
+            subscription,
+            first,
+            second,
+            Emulator.IssueToken(Emulator.ResourceManagerAudience));
+
+        AssertNoErrors(result);
+        Assert.Equal(2 * Burst, (int)result.Output.Single().BaseObject);
+        // The second command, on a pipeline of its own, waited for the bucket the first one emptied to refill:
+        // the two together never went faster than the bucket allows.
+        AssertWithinBucket(subscription, expected: 2 * Burst, perSecond: 50);
+    }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void A_429_holds_every_read_of_its_subscription_until_its_Retry_After()
+    {
+        var subscription = NewSubscription();
+        var ids = Scripted(40, "Succeeded");
+        // Another client emptied the bucket: the emulator answers 429, Retry-After 1, until it refills.
+        Emulator.Throttle(1, 1);
+
+        using var session = NewSession();
+        var (shell, pending) = session.Start("$args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -Verbose", Url, subscription, ids);
+        int written;
+        string[] verbose;
+        using (shell)
+        {
+            var waiting = System.Diagnostics.Stopwatch.StartNew();
+            while (!RequestsFor(subscription).Any(r => r.Throttled) && waiting.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(5);
+            }
+
+            // The other client is gone: the bucket is full again.
+            Emulator.Throttle(Burst, PerSecond);
+            written = shell.EndInvoke(pending).Count;
+            Assert.False(shell.HadErrors, string.Join(" | ", shell.Streams.Error.Select(e => e.ToString())));
+            verbose = shell.Streams.Verbose.Select(v => v.Message).ToArray();
+        }
+
+        Assert.Equal(ids.Length, written);
+        var requests = RequestsFor(subscription);
+        var throttled = requests.Where(r => r.Throttled).ToArray();
+        Assert.NotEmpty(throttled);
+        // Once a 429 was seen, nothing else was sent to that subscription before its Retry-After (1 s) passed.
+        var firstThrottled = throttled.Min(r => r.Time);
+        var sentDuringPause = requests.Count(r => r.Time > firstThrottled.AddMilliseconds(50) && r.Time < firstThrottled.AddMilliseconds(900));
+        Assert.True(sentDuringPause <= 1, $"{sentDuringPause} reads were sent during the pause");
+        Assert.Contains(verbose, v => v.StartsWith("Held back ", StringComparison.Ordinal) && v.Contains("read limit", StringComparison.Ordinal));
+    }
+
+    private string[] Scripted(int count, string status)
+    {
+        var ids = Enumerable.Range(0, count).Select(_ => NewId()).ToArray();
+        foreach (var id in ids)
+        {
+            Emulator.Script(id, Ok(StatusBody(status, id)));
+        }
+
+        return ids;
+    }
+
+    /// <summary>Few 429s, and never more reads let through than the bucket held plus what it refilled meanwhile.</summary>
+    private void AssertWithinBucket(string subscription, int? expected, double perSecond = PerSecond)
+    {
+        var requests = RequestsFor(subscription).OrderBy(r => r.Time).ToArray();
+        var admitted = requests.Where(r => !r.Throttled).ToArray();
+        if (expected is { } count)
+        {
+            Assert.Equal(count, admitted.Length);
+        }
+
+        var throttled = requests.Length - admitted.Length;
+        Assert.True(throttled <= admitted.Length / 20, $"{throttled} of {requests.Length} reads were answered 429");
+        var start = requests[0].Time;
+        for (var i = 0; i < admitted.Length; i++)
+        {
+            var allowed = Burst + ((admitted[i].Time - start).TotalSeconds * perSecond) + 1;
+            Assert.True(i + 1 <= allowed, $"read {i + 1} at {(admitted[i].Time - start).TotalMilliseconds:0} ms exceeds the bucket ({allowed:0})");
+        }
+    }
+}
