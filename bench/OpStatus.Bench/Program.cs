@@ -30,7 +30,7 @@ await using (var harness = await Harness.StartAsync())
 
     if (which is "all" or "pipeline")
     {
-        CallBenches.Pipeline(harness, new[] { 1000, 10_000, 30_000 });
+        CallBenches.Pipeline(harness, (which == "pipeline" && args.Length > 1 ? args[1] : "1000,10000,30000").Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToArray());
     }
 
     if (which is "all" or "tokens")
