@@ -8,6 +8,8 @@
     Description          = 'Read and wait for Azure asynchronous operations (Dev Center, Azure Managed Redis / Redis Enterprise, Log Analytics, and any Azure async-operation URL) from a shell, a script or an automation runbook.'
     PowerShellVersion    = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
+    # Loaded at import, so that scripts can name the output and exception types before any command runs.
+    RequiredAssemblies   = @('OpStatus.Model.dll')
     FormatsToProcess     = @('OpStatus.Format.ps1xml')
     CmdletsToExport      = @(
         'Get-CacheOperationStatus'

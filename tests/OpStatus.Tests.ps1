@@ -223,6 +223,13 @@ Describe 'OpStatus module' {
     }
 
     Context 'Module' {
+        It 'knows the types scripts name (output, exceptions) as soon as it is imported, before any command runs' {
+            $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+            $script = "Import-Module '$ModuleManifest' -ErrorAction Stop; try { throw 'boom' } catch [OpStatus.OperationFailedException] { 'wrong catch' } catch { 'generic: ' + `$_ }; [OpStatus.OperationStatus].FullName; [OpStatus.OperationStatusException].FullName; [OpStatus.OperationTimeoutException].FullName"
+            $out = & $pwsh -NoProfile -NonInteractive -Command $script
+            $out | Should -Be @('generic: boom', 'OpStatus.OperationStatus', 'OpStatus.OperationStatusException', 'OpStatus.OperationTimeoutException')
+        }
+
         It 'imports by its manifest and exports exactly the three Get cmdlets and Wait-OperationStatus' {
             $Module.Name | Should -Be 'OpStatus'
             $Module.Version.ToString() | Should -Be $Manifest.ModuleVersion

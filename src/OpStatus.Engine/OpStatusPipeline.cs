@@ -88,7 +88,7 @@ internal static class OpStatusPipeline
             if (waited > TimeSpan.Zero && message.TryGetProperty(LogProperty, out var value) && value is IOperationLog { VerboseEnabled: true } log)
             {
                 var report = ReadThrottle.Session.ReportFor(uri);
-                log.Verbose(string.Format(CultureInfo.InvariantCulture, "Held back {0:0.###} s by the session's read limit for {1} ({2:0} reads, {3:0.#} a second).", waited.TotalSeconds, report.Key, report.Burst, report.Rate));
+                log.Verbose(string.Format(CultureInfo.InvariantCulture, "Held back {0:0.###} s by the session's read limit for {1}: bursts of up to {2:0} reads, then {3:0.#} a second.", waited.TotalSeconds, report.Key, report.Burst, report.Rate));
             }
 
             await Next(message, pipeline, async).ConfigureAwait(false);

@@ -116,6 +116,21 @@ internal sealed class ReadThrottle
         Math.Max(1, Math.Floor(Setting(BurstVariable, ArmBurst) * BurstShare)),
         Setting(RateVariable, ArmReadsPerSecond) * RateShare));
 
+    /// <summary>What is wrong with the limits set in the environment, in words for a warning; null when nothing is.</summary>
+    public static string? SettingsProblem()
+    {
+        foreach (var (name, fallback) in new[] { (BurstVariable, ArmBurst), (RateVariable, ArmReadsPerSecond) })
+        {
+            var text = Environment.GetEnvironmentVariable(name);
+            if (!string.IsNullOrWhiteSpace(text) && !(double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0))
+            {
+                return $"{name} is '{text}', which is not a number above 0, so the default, {fallback.ToString(CultureInfo.InvariantCulture)}, is used. Set it to a number such as {fallback.ToString(CultureInfo.InvariantCulture)}, or remove it.";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A positive number from the environment (read when a place is first seen), or the default.</summary>
     private static double Setting(string name, double fallback) =>
         double.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
@@ -183,8 +198,13 @@ internal sealed class ReadThrottle
                 var now = Refill();
                 throttles++;
                 lastThrottle = now;
+                if (pausedUntil <= now)
+                {
+                    // Once per pause: the other 429s of the same burst say the same thing again.
+                    rate = Math.Max(baseRate / 16, rate / 2);
+                }
+
                 pausedUntil = now + retryAfter > pausedUntil ? now + retryAfter : pausedUntil;
-                rate = Math.Max(baseRate / 16, rate / 2);
                 tokens = Math.Min(tokens, 0);
             }
         }

@@ -73,7 +73,7 @@ public sealed class ConcurrentGetTests : TestBase
             PipedGet + " 2>&1 | ForEach-Object { if ($_ -is [System.Management.Automation.ErrorRecord]) { 'error ' + $_.TargetObject + ' ' + $_.FullyQualifiedErrorId.Split(',')[0] } else { 'status ' + $_.OperationId } }",
             Url,
             NewSubscription(),
-            new[] { first, missing, "..", last });
+            new[] { first, missing, "..", string.Empty, last });
 
         Assert.Null(result.Terminating);
         Assert.Equal(
@@ -82,6 +82,7 @@ public sealed class ConcurrentGetTests : TestBase
                 "status " + first,
                 "error " + missing + " GetCacheOperationStatusCommandHttp404.OperationNotFound",
                 "error .. GetCacheOperationStatusCommandInvalidOperationId",
+                "error  GetCacheOperationStatusCommandInvalidOperationId",
                 "status " + last,
             },
             result.Output.Select(o => o.BaseObject.ToString()).ToArray());

@@ -137,6 +137,20 @@ public sealed class ReadThrottleTests : TestBase, IDisposable
         Assert.Contains(verbose, v => v.StartsWith("Held back ", StringComparison.Ordinal) && v.Contains("read limit", StringComparison.Ordinal));
     }
 
+    [Fact]
+    [Trait("Reliability", "HostileInput")]
+    public void A_limit_that_is_not_a_number_gets_a_warning_and_the_default()
+    {
+        Environment.SetEnvironmentVariable("OPSTATUS_READ_BURST", "abc");
+        var id = Scripted(1, "Succeeded")[0];
+
+        using var session = NewSession();
+        var result = Cache(session, NewSubscription(), id);
+
+        Assert.Single(result.Output);
+        Assert.Contains(result.Warning, w => w.StartsWith("OPSTATUS_READ_BURST is 'abc', which is not a number above 0, so the default, 250, is used.", StringComparison.Ordinal));
+    }
+
     private string[] Scripted(int count, string status)
     {
         var ids = Enumerable.Range(0, count).Select(_ => NewId()).ToArray();

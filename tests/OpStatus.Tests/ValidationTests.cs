@@ -158,7 +158,7 @@ public sealed class ValidationTests : TestBase
 
     [Fact]
     [Trait("Reliability", "HostileInput")]
-    public void Null_and_empty_ids_in_a_pipeline_are_refused_by_the_binder_and_the_rest_go_on()
+    public void Null_and_empty_ids_in_a_pipeline_are_refused_with_the_command_s_own_error_and_the_rest_go_on()
     {
         var good = NewId();
         Emulator.Script(good, Ok(StatusBody("Running", good)));
@@ -171,7 +171,12 @@ public sealed class ValidationTests : TestBase
         Assert.Null(result.Terminating);
         Assert.Equal(new[] { good }, result.Output.Select(o => (string)Prop(o, "Name")!).ToArray());
         Assert.Equal(2, result.Errors.Count);
-        Assert.All(result.Errors, e => Assert.Equal(ErrorCategory.InvalidData, e.CategoryInfo.Category));
+        Assert.All(result.Errors, e =>
+        {
+            Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category);
+            Assert.Equal("GetCacheOperationStatusCommandInvalidOperationId,OpStatus.Commands.GetCacheOperationStatusCommand", e.FullyQualifiedErrorId);
+            Assert.StartsWith("The operation id is empty.", e.Exception.Message, StringComparison.Ordinal);
+        });
     }
 
     [Theory]

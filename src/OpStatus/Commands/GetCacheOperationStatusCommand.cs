@@ -12,6 +12,8 @@ public sealed class GetCacheOperationStatusCommand : ResourceManagerCommand
 {
     /// <summary>The id of the operation, as returned by the request that started it.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    [AllowNull]
     public string OperationId { get; set; } = string.Empty;
 
     private protected override AzureService Service => AzureService.Cache;

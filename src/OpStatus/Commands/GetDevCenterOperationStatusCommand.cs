@@ -18,10 +18,14 @@ public sealed class GetDevCenterOperationStatusCommand : GetOperationStatusComma
     /// <summary>The Dev Center project the operation belongs to.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [Alias("Project")]
+    [AllowEmptyString]
+    [AllowNull]
     public string ProjectName { get; set; } = string.Empty;
 
     /// <summary>The 36-character id of the operation.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    [AllowNull]
     public string OperationId { get; set; } = string.Empty;
 
     private protected override AzureService Service => AzureService.DevCenter;

@@ -13,6 +13,8 @@ public sealed class GetLogAnalyticsOperationStatusCommand : ResourceManagerComma
     /// <summary>The id of the asynchronous operation, as returned by the request that started it.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("OperationId")]
+    [AllowEmptyString]
+    [AllowNull]
     public string AsyncOperationId { get; set; } = string.Empty;
 
     private protected override AzureService Service => AzureService.LogAnalytics;

@@ -103,6 +103,11 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
             ThrowTerminatingError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + id, ErrorCategory.InvalidArgument, null));
         }
 
+        if (ReadThrottle.SettingsProblem() is { } badLimit)
+        {
+            WriteWarning(badLimit);
+        }
+
         if (Identity.IsPresent && TenantId is not null)
         {
             WriteWarning("-TenantId has no effect with -Identity: a managed identity signs in to the tenant it belongs to.");

@@ -11,11 +11,15 @@ public abstract class ResourceManagerCommand : GetOperationStatusCommand
 {
     /// <summary>The id of the subscription the operation runs in.</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [AllowEmptyString]
+    [AllowNull]
     public string SubscriptionId { get; set; } = string.Empty;
 
     /// <summary>The Azure region of the operation, as a name ('westus') or a display name ('West US').</summary>
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(LocationCompleter))]
+    [AllowEmptyString]
+    [AllowNull]
     public string Location { get; set; } = string.Empty;
 
     /// <summary>The Azure cloud: AzureCloud (the default), AzureUSGovernment or AzureChinaCloud.</summary>
