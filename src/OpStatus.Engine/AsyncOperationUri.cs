@@ -8,8 +8,6 @@ namespace OpStatus.Engine;
 /// </summary>
 internal static class AsyncOperationUri
 {
-    private const string DevCenterHostSuffix = ".devcenter.azure.com";
-
     /// <summary>
     /// The request that polls an async-operation URL, or null and why it may not be polled: it is not a URL
     /// (an operation id given where a URL belongs), or tokens may not go to its host.
@@ -68,11 +66,14 @@ internal static class AsyncOperationUri
             return null;
         }
 
-        if (url.Host.EndsWith(DevCenterHostSuffix, StringComparison.OrdinalIgnoreCase)
-            || (devCenterEndpoint is not null && SameAuthority(url, devCenterEndpoint)))
+        foreach (var service in AzureService.All)
         {
-            scope = AzureService.DevCenter.ScopeIn(AzureCloud.Public);
-            return null;
+            if (service.Root == ServiceRoot.ServiceEndpoint
+                && (url.Host.EndsWith(service.HostSuffix, StringComparison.OrdinalIgnoreCase) || (devCenterEndpoint is not null && SameAuthority(url, devCenterEndpoint))))
+            {
+                scope = service.ScopeIn(AzureCloud.Public);
+                return null;
+            }
         }
 
         return $"The host '{InputValidation.Printable(url.Authority)}' of -Uri is not the Resource Manager of a known cloud nor a Dev Center endpoint, so no token is sent to it. "

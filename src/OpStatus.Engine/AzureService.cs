@@ -15,7 +15,8 @@ internal enum ServiceRoot
 /// One Azure service whose operation statuses OpStatus reads, as data: its status path as a template with
 /// named segments, the rule of each segment, its api-versions, its token scope, its status words and the
 /// wording of its advice. Composing a URL, recognising a -Uri, completing -ApiVersion and the advice of a 404
-/// are all derived from it. Adding a service is adding one of these to All, and one thin cmdlet.
+/// are all derived from it. Adding a service is adding one of these to All, and one thin cmdlet (CONTRIBUTING.md
+/// lists the other files it touches: the manifest, the docs and the tests).
 /// </summary>
 internal sealed class AzureService
 {
@@ -24,6 +25,7 @@ internal sealed class AzureService
         Name = "DevCenter",
         Root = ServiceRoot.ServiceEndpoint,
         EndpointShape = "https://{tenantId}-{devCenterName}.{region}.devcenter.azure.com",
+        HostSuffix = ".devcenter.azure.com",
         Path = new PathTemplate("projects/{ProjectName}/operationstatuses/{OperationId}"),
         Segments = new Dictionary<string, SegmentRule>
         {
@@ -97,6 +99,9 @@ internal sealed class AzureService
 
     /// <summary>For a service with an endpoint of its own: the shape of that endpoint, for messages.</summary>
     public string EndpointShape { get; private init; } = "https://management.example.com/";
+
+    /// <summary>For a service with an endpoint of its own: the end of every such host name, to which Wait-OperationStatus -Uri may send the service's tokens.</summary>
+    public string HostSuffix { get; private init; } = string.Empty;
 
     /// <summary>The status path below the root; empty for AsyncOperation, whose URLs come whole.</summary>
     public PathTemplate Path { get; private init; } = PathTemplate.None;

@@ -63,13 +63,22 @@ internal sealed class ReadThrottle
             }
 
             waited += delay;
-            if (async)
+            try
             {
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                if (async)
+                {
+                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                }
+                else if (cancellationToken.WaitHandle.WaitOne(delay))
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
             }
-            else if (cancellationToken.WaitHandle.WaitOne(delay))
+            catch (OperationCanceledException) when (reserved)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                // A read given up (Ctrl+C, a deadline) gives its token back: the bucket outlives the command.
+                bucket.Return();
+                throw;
             }
         }
     }
@@ -206,6 +215,15 @@ internal sealed class ReadThrottle
 
                 pausedUntil = now + retryAfter > pausedUntil ? now + retryAfter : pausedUntil;
                 tokens = Math.Min(tokens, 0);
+            }
+        }
+
+        public void Return()
+        {
+            lock (gate)
+            {
+                reads--;
+                tokens = Math.Min(burst, tokens + 1);
             }
         }
 

@@ -42,7 +42,7 @@ public sealed class ConcurrentGetTests : TestBase
     public void A_slow_first_item_does_not_hold_back_the_reads_after_it_only_their_output()
     {
         var slow = NewId();
-        Emulator.Script(slow, new Step { Status = 200, Body = StatusBody("Succeeded", slow), DelayMs = 1000 });
+        Emulator.Script(slow, new Step { Status = 200, Body = StatusBody("Succeeded", slow), DelayMs = 900 });
         var fast = Enumerable.Range(0, 5).Select(_ => NewId()).ToArray();
         foreach (var id in fast)
         {
@@ -54,8 +54,9 @@ public sealed class ConcurrentGetTests : TestBase
 
         AssertNoErrors(result);
         Assert.Equal(new[] { slow }.Concat(fast), result.Output.Select(o => (string)Prop(o, "OperationId")!));
-        var slowArrived = RequestsFor(slow).Single().Time;
-        Assert.All(fast, id => Assert.True(RequestsFor(id).Single().Time < slowArrived.AddMilliseconds(700), $"{id} was read only after the slow item's answer"));
+        // The slow item's first try arrived first; each later item was asked for before that try was answered.
+        var slowArrived = RequestsFor(slow).Min(r => r.Time);
+        Assert.All(fast, id => Assert.True(RequestsFor(id).Min(r => r.Time) < slowArrived.AddMilliseconds(700), $"{id} was read only after the slow item's answer"));
     }
 
     [Fact]

@@ -157,6 +157,13 @@ public sealed class LayeringTests : TestBase
         Assert.True((bool)isOwn.Invoke(null, new object?[] { Path.Combine(module, "dependencies", "Azure.Core.dll"), module })!);
         Assert.False((bool)isOwn.Invoke(null, new object?[] { Path.Combine(module + "-other", "Az.Accounts.dll"), module })!);
         Assert.False((bool)isOwn.Invoke(null, new object?[] { "/opt/microsoft/powershell/7/Microsoft.Graph.Authentication.dll", module })!);
+        Assert.False((bool)isOwn.Invoke(null, new object?[] { null, module })!);
+
+        // An unknown requester gets a dependency only in exactly the version asked for.
+        var isExactly = match.GetMethod("IsExactly", BindingFlags.Public | BindingFlags.Static)!;
+        var file = new AssemblyName("Azure.Core, Version=1.53.0.0, Culture=neutral, PublicKeyToken=92742159e12e44c8");
+        Assert.True((bool)isExactly.Invoke(null, new object[] { new AssemblyName("Azure.Core, Version=1.53.0.0, Culture=neutral, PublicKeyToken=92742159e12e44c8"), file })!);
+        Assert.False((bool)isExactly.Invoke(null, new object[] { new AssemblyName("Azure.Core, Version=1.50.0.0, Culture=neutral, PublicKeyToken=92742159e12e44c8"), file })!);
     }
 
     /// <summary>One read first, so that the engine is loaded; its status is not written.</summary>

@@ -138,6 +138,32 @@ public sealed class ReadThrottleTests : TestBase, IDisposable
     }
 
     [Fact]
+    [Trait("Reliability", "Fault")]
+    public void Reads_given_up_with_Ctrl_C_give_their_place_in_the_bucket_back()
+    {
+        // A bucket of 5 (4 for OpStatus), one read a second: 30 piped reads queue up for half a minute.
+        Environment.SetEnvironmentVariable("OPSTATUS_READ_BURST", "5");
+        Environment.SetEnvironmentVariable("OPSTATUS_READS_PER_SECOND", "1");
+        var subscription = NewSubscription();
+        var queued = Scripted(30, "Succeeded");
+        var next = Scripted(1, "Succeeded")[0];
+
+        using var session = NewSession();
+        var (shell, pending) = session.Start("$args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus", Url, subscription, queued);
+        using (shell)
+        {
+            WaitForRequests(subscription, 4);
+            shell.Stop();
+            Assert.Throws<System.Management.Automation.PipelineStoppedException>(() => shell.EndInvoke(pending));
+        }
+
+        // The next command of the session waits for one token, not for the 26 the stopped reads had taken.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        AssertNoErrors(Cache(session, subscription, next));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the next read waited {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
     [Trait("Reliability", "HostileInput")]
     public void A_limit_that_is_not_a_number_gets_a_warning_and_the_default()
     {

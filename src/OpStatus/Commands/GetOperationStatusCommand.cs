@@ -22,7 +22,7 @@ namespace OpStatus.Commands;
 /// </remarks>
 public abstract class GetOperationStatusCommand : OpStatusCommand
 {
-    /// <summary>Reads in flight by default: past it, a thousand reads of 50 ms gain less than twice for twice the reads in flight (bench/README.md).</summary>
+    /// <summary>Reads in flight by default: a thousand reads of 50 ms take a second (bench/README.md), and ARM's 250-read burst is spent in four rounds, after which the read limit sets the pace.</summary>
     internal const int DefaultThrottleLimit = 64;
 
     private const int ProgressActivityId = 1;
@@ -63,9 +63,9 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
     {
         var query = new StatusQuery { Segments = SegmentValues(), ApiVersion = ApiVersion, Endpoint = RootEndpoint, Environment = CloudName };
         var request = StatusRequestBuilder.Build(Service, query, ResolveCredential, out var invalid);
-        if (ThrottleLimit == 1)
+        if (ThrottleLimit == 1 || !MyInvocation.ExpectingInput)
         {
-            // One at a time, on the pipeline thread, as the read of a single item always was.
+            // One at a time, or one item given by parameter: read on the pipeline thread, the fastest way to read one.
             if (request is null)
             {
                 WriteInvalidInput(invalid!);
@@ -78,24 +78,13 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
             return;
         }
 
-        // The item before this one starts now; this one when the next comes, or at the end: a single item is
-        // then read on the pipeline thread, as fast as a read can be, and a pipeline's reads overlap.
-        StartWaiting();
         pending.Enqueue(request is null ? new PendingRead(invalid!) : new PendingRead(request, NewLog()));
+        StartNewReads();
         WriteFinished(keepAtMost: Window - 1);
     }
 
     protected override void EndProcessing()
     {
-        if (pending.Count == 1 && pending.Peek() is { Request: { } only, Status: null })
-        {
-            pending.Dequeue();
-            written++;
-            ReadAndWrite(only);
-            return;
-        }
-
-        StartWaiting();
         WriteFinished(keepAtMost: 0);
         if (progressShown)
         {
@@ -118,11 +107,26 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
                 }
             }
 
-            var ended = WaitQuietly(tasks.ToArray(), TimeSpan.FromSeconds(10));
-            if (ended)
+            // A second at most, so that Ctrl+C stays prompt; a read that ignores cancellation (a credential's own
+            // token call) releases what it uses when it ends.
+            var (token, gate) = (reading, slots);
+            var all = tasks.ToArray();
+            if (WaitQuietly(all, TimeSpan.FromSeconds(1)))
             {
-                reading.Dispose();
-                slots?.Dispose();
+                token.Dispose();
+                gate?.Dispose();
+            }
+            else
+            {
+                Task.WhenAll(all).ContinueWith(
+                    _ =>
+                    {
+                        token.Dispose();
+                        gate?.Dispose();
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
             }
         }
 
@@ -131,8 +135,8 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
 
     private static string ProgressActivity => "Reading operation statuses";
 
-    /// <summary>Starts the reads queued but not started yet (at most one: the last item received).</summary>
-    private void StartWaiting()
+    /// <summary>Starts the reads queued but not started yet: the item just received.</summary>
+    private void StartNewReads()
     {
         foreach (var read in pending)
         {
@@ -151,8 +155,9 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
         reading ??= CancellationTokenSource.CreateLinkedTokenSource(StopToken);
         slots ??= new SemaphoreSlim(ThrottleLimit);
         var token = reading.Token;
-        // Asked for on the pipeline thread, in input order: the semaphore serves its waiters first come, first
-        // served, so the head of the queue, whose output holds back the rest, is never passed over.
+        // Asked for on the pipeline thread, in input order: SemaphoreSlim serves its asynchronous waiters first
+        // come, first served (as its implementation does; it is not a documented promise), so the head of the
+        // queue, whose output holds back the rest, is not passed over.
         var slot = slots.WaitAsync(token);
         return ReadInSlotAsync(slot, slots, request, log, token);
     }
