@@ -47,6 +47,45 @@ internal sealed class StartResponse
         return null;
     }
 
+    /// <summary>
+    /// What waiting on this response means: a URL to poll (after its Retry-After); a result the response itself
+    /// holds; or a refusal that says why there is nothing to wait on. Never holds the response itself, whose
+    /// request may still carry the Authorization header.
+    /// </summary>
+    public StartOutcome Decide(Func<AzureCloud, AuthenticatedPipelines> signIn)
+    {
+        if (PollHeader() is { } header)
+        {
+            return Uri.TryCreate(header.Value, UriKind.Absolute, out var uri)
+                ? new StartOutcome(StartOutcomeKind.Poll) { PollUri = uri, Header = header.Header, RetryAfter = RetryAfter }
+                : Refused(StartOutcomeKind.InvalidHeader, "InvalidOperationHeader", $"The {header.Header} header of the response, '{InputValidation.Printable(header.Value)}', is not an absolute URL, so there is nothing to poll.", header.Value);
+        }
+
+        var names = string.Join(", ", OperationHeaders);
+        if (IsCompleted)
+        {
+            var requestUri = RequestUri ?? new Uri("about:blank");
+            var request = new OperationRequest(AzureService.AsyncOperation, AzureCloud.Public, requestUri, string.Empty, signIn(AzureCloud.Public), AsyncOperationUri.OperationIdOf(requestUri));
+            var completed = Completed(request);
+            return completed.IsTerminal
+                ? new StartOutcome(StartOutcomeKind.Done) { Request = request, Status = completed, Note = $"The response ({StatusCode}) carries none of {names}: the operation completed in the request itself." }
+                // A 200/201 whose resource is still provisioning, with nothing to poll: say so rather than call it done.
+                : Refused(StartOutcomeKind.NoOperation, "NoOperationHeader", Sentences.Join($"The response ({StatusCode}) carries none of the headers {names}, and the resource reports provisioningState {completed.Status}, so it has not finished", "Read the resource again until its provisioningState is Succeeded, Failed or Canceled."), RequestUri);
+        }
+
+        var said = StatusCode is { } code ? $"The response ({code})" : "The response";
+        var error = Error();
+        var reason = error is null ? null : $"The service said: {error}";
+        var failed = StatusCode is >= 400;
+        var message = Sentences.Join($"{said} carries none of the headers {names}, so there is no operation to wait on", reason, failed ? null : "Pipe the response of the request that started the operation (201 or 202), or give its URL with -Uri");
+        return failed
+            ? Refused(StartOutcomeKind.RequestFailed, "RequestFailed", message, RequestUri, error?.Code)
+            : Refused(StartOutcomeKind.NoOperation, "NoOperationHeader", message, RequestUri);
+    }
+
+    private static StartOutcome Refused(StartOutcomeKind kind, string errorId, string message, object? target, string? serverCode = null) =>
+        new(kind) { Invalid = new InvalidInput(errorId, message, target), ServerCode = serverCode };
+
     /// <summary>How long to wait before the first poll, as the response asked.</summary>
     public TimeSpan? RetryAfter => OperationStatusReader.RetryAfter(Header);
 
@@ -84,4 +123,51 @@ internal sealed class StartResponse
 
     private string? Header(string name) =>
         headers.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value) ? value.Trim() : null;
+}
+
+/// <summary>What a start response leads to.</summary>
+internal enum StartOutcomeKind
+{
+    /// <summary>Poll PollUri, after RetryAfter.</summary>
+    Poll,
+
+    /// <summary>The operation ended in the request itself: Status is final.</summary>
+    Done,
+
+    /// <summary>The operation header is not a URL.</summary>
+    InvalidHeader,
+
+    /// <summary>No operation header, and the response does not say the operation ended.</summary>
+    NoOperation,
+
+    /// <summary>The request that should have started the operation failed (4xx, 5xx).</summary>
+    RequestFailed,
+}
+
+/// <summary>The decision about one start response (see <see cref="StartResponse.Decide"/>).</summary>
+internal sealed class StartOutcome
+{
+    public StartOutcome(StartOutcomeKind kind) => Kind = kind;
+
+    public StartOutcomeKind Kind { get; }
+
+    public Uri? PollUri { get; set; }
+
+    /// <summary>The header PollUri came from.</summary>
+    public string? Header { get; set; }
+
+    public TimeSpan? RetryAfter { get; set; }
+
+    public OperationRequest? Request { get; set; }
+
+    public OperationStatus? Status { get; set; }
+
+    /// <summary>A Verbose line about a Done outcome.</summary>
+    public string? Note { get; set; }
+
+    /// <summary>For the refusals: the end of the error id, the message and the target (a URL or the header's value).</summary>
+    public InvalidInput? Invalid { get; set; }
+
+    /// <summary>The error code of a failed start request, when its body has one.</summary>
+    public string? ServerCode { get; set; }
 }

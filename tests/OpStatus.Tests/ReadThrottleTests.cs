@@ -103,7 +103,8 @@ public sealed class ReadThrottleTests : TestBase, IDisposable
     public void A_429_holds_every_read_of_its_subscription_until_its_Retry_After()
     {
         var subscription = NewSubscription();
-        var ids = Scripted(40, "Succeeded");
+        // More reads than OpStatus's burst (47), so that some are still waiting for a token when the 429s come.
+        var ids = Scripted(60, "Succeeded");
         // Another client emptied the bucket: the emulator answers 429, Retry-After 1, until it refills.
         Emulator.Throttle(1, 1);
 
@@ -161,6 +162,29 @@ public sealed class ReadThrottleTests : TestBase, IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         AssertNoErrors(Cache(session, subscription, next));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the next read waited {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    public void A_burst_of_429s_halves_the_rate_once()
+    {
+        // The engine's limiter, reached through its assembly as the module loaded it (a session reads once first).
+        using (var session = NewSession())
+        {
+            AssertNoErrors(Cache(session, NewSubscription(), Scripted(1, "Succeeded")[0]));
+        }
+
+        var engine = AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "OpStatus.Engine" && a.Location.Contains("OpStatus", StringComparison.Ordinal));
+        var type = engine.GetType("OpStatus.Engine.ReadThrottle", throwOnError: true)!;
+        var throttle = Activator.CreateInstance(type, nonPublic: true)!;
+        var uri = new Uri($"{Url}subscriptions/{NewSubscription()}/providers/Microsoft.Cache/locations/westus/operationsStatus/x");
+        for (var i = 0; i < 20; i++)
+        {
+            type.GetMethod("Observe")!.Invoke(throttle, new object?[] { uri, 429, TimeSpan.FromSeconds(1), null });
+        }
+
+        var report = type.GetMethod("ReportFor")!.Invoke(throttle, new object[] { uri })!;
+        Assert.Equal(PerSecond * 0.97 / 2, (double)report.GetType().GetProperty("Rate")!.GetValue(report)!, 3);
+        Assert.Equal(20L, (long)report.GetType().GetProperty("Throttles")!.GetValue(report)!);
     }
 
     [Fact]

@@ -179,51 +179,26 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     /// </summary>
     private void AddResponse(OperationResponse response)
     {
-        var start = new StartResponse(response.StatusCode, response.Headers, response.Content, response.RequestUri);
-        if (start.PollHeader() is { } header)
+        var outcome = new StartResponse(response.StatusCode, response.Headers, response.Content, response.RequestUri).Decide(ResolveCredential);
+        switch (outcome.Kind)
         {
-            if (!System.Uri.TryCreate(header.Value, UriKind.Absolute, out var uri))
-            {
-                WriteError(new ErrorRecord(new ArgumentException($"The {header.Header} header of the response, '{InputValidation.Printable(header.Value)}', is not an absolute URL, so there is nothing to poll."), ErrorIdPrefix + "InvalidOperationHeader", ErrorCategory.InvalidData, header.Value));
+            case StartOutcomeKind.Poll:
+                AddUrl(outcome.PollUri!, outcome.RetryAfter, outcome.Header);
                 return;
-            }
-
-            AddUrl(uri, start.RetryAfter, header.Header);
-            return;
+            case StartOutcomeKind.Done:
+                WriteVerbose(outcome.Note!);
+                WriteEvent(new WaitFinished(added++, outcome.Request!, outcome.Status!));
+                return;
         }
 
-        var headers = string.Join(", ", StartResponse.OperationHeaders);
-        if (start.IsCompleted)
+        var invalid = outcome.Invalid!;
+        var (category, suffix) = outcome.Kind switch
         {
-            var requestUri = response.RequestUri ?? new System.Uri("about:blank");
-            var done = new OperationRequest(AzureService.AsyncOperation, AzureCloud.Public, requestUri, string.Empty, ResolveCredential(AzureCloud.Public), AsyncOperationUri.OperationIdOf(requestUri));
-            var completed = start.Completed(done);
-            if (completed.IsTerminal)
-            {
-                WriteVerbose($"The response ({start.StatusCode}) carries none of {headers}: the operation completed in the request itself.");
-                WriteEvent(new WaitFinished(added++, done, completed));
-                return;
-            }
-
-            // A 200/201 whose resource is still provisioning, with nothing to poll: say so rather than call it done.
-            WriteError(new ErrorRecord(
-                new ArgumentException(Sentences.Join($"The response ({start.StatusCode}) carries none of the headers {headers}, and the resource reports provisioningState {completed.Status}, so it has not finished", "Read the resource again until its provisioningState is Succeeded, Failed or Canceled.")),
-                ErrorIdPrefix + "NoOperationHeader",
-                ErrorCategory.InvalidArgument,
-                response.RequestUri));
-            return;
-        }
-
-        var said = start.StatusCode is { } code ? $"The response ({code})" : "The response";
-        var error = start.Error();
-        var reason = error is null ? null : $"The service said: {error}";
-        var failed = start.StatusCode is >= 400;
-        WriteError(new ErrorRecord(
-            new ArgumentException(Sentences.Join($"{said} carries none of the headers {headers}, so there is no operation to wait on", reason, failed ? null : "Pipe the response of the request that started the operation (201 or 202), or give its URL with -Uri")),
-            ErrorIdPrefix + (failed ? "RequestFailed" + (error?.Code is { Length: > 0 } c ? "." + SafeId(c) : string.Empty) : "NoOperationHeader"),
-            failed ? ErrorCategory.InvalidResult : ErrorCategory.InvalidArgument,
-            // Never the response object itself: its request may still hold the Authorization header.
-            response.RequestUri));
+            StartOutcomeKind.InvalidHeader => (ErrorCategory.InvalidData, string.Empty),
+            StartOutcomeKind.RequestFailed => (ErrorCategory.InvalidResult, outcome.ServerCode is { Length: > 0 } c ? "." + SafeId(c) : string.Empty),
+            _ => (ErrorCategory.InvalidArgument, string.Empty),
+        };
+        WriteError(new ErrorRecord(new ArgumentException(invalid.Message), ErrorIdPrefix + invalid.ErrorId + suffix, category, invalid.Target));
     }
 
     protected override void EndProcessing()
