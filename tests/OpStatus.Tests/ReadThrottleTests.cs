@@ -7,13 +7,13 @@ namespace OpStatus.Tests;
 /// <summary>
 /// The session's read limit against the emulator's model of Resource Manager's throttling (a token bucket per
 /// subscription, 429 with Retry-After when it is empty). The limits are set small and fast, through the same
-/// environment variables a user sets, so that a thousand reads take about four seconds; they run alone.
+/// environment variables a user sets, so that a thousand reads take about ten seconds; they run alone.
 /// </summary>
 [Collection(IsolatedCollection.Name)]
 public sealed class ReadThrottleTests : TestBase, IDisposable
 {
     private const int Burst = 50;
-    private const int PerSecond = 250;
+    private const int PerSecond = 100;
 
     public ReadThrottleTests(EmulatorFixture fixture)
         : base(fixture)
