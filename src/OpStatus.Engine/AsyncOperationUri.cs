@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 
 namespace OpStatus.Engine;
 
@@ -19,7 +20,7 @@ internal static class AsyncOperationUri
             var given = InputValidation.Printable(uri.OriginalString);
             invalid = new InvalidInput(
                 "UntrustedUri",
-                $"'{given}' is not a URL. Wait-OperationStatus waits on what Get-DevCenterOperationStatus, Get-CacheOperationStatus and Get-LogAnalyticsOperationStatus write, or on async-operation URLs (-Uri). To wait on an operation id, read it first and pipe the status in, for example: Get-CacheOperationStatus -SubscriptionId <subscription> -Location <region> -OperationId '{given}' | Wait-OperationStatus.",
+                $"'{given}' is not a URL. Wait-OperationStatus waits on what {GetCommands()} write, or on async-operation URLs (-Uri). To wait on an operation id, read it first and pipe the status in, for example: {AzureService.Cache.CommandName} -SubscriptionId <subscription> -Location <region> -OperationId '{given}' | Wait-OperationStatus.",
                 uri);
             return null;
         }
@@ -32,6 +33,13 @@ internal static class AsyncOperationUri
 
         invalid = null;
         return new OperationRequest(AzureService.Recognize(uri), cloud, uri, scope, signIn(cloud), OperationIdOf(uri));
+    }
+
+    /// <summary>The Get cmdlets, in a sentence: "Get-A, Get-B and Get-C".</summary>
+    private static string GetCommands()
+    {
+        var names = AzureService.All.Select(s => s.CommandName).ToList();
+        return names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " and " + names[names.Count - 1];
     }
 
     /// <summary>

@@ -144,11 +144,14 @@ internal sealed class AzureService
     /// <summary>The token scope for this service in a cloud.</summary>
     public string ScopeIn(AzureCloud cloud) => FixedScope ?? cloud.ResourceManagerScope;
 
+    /// <summary>The Get cmdlet that reads this service: Get-CacheOperationStatus.</summary>
+    public string CommandName => "Get-" + Name + "OperationStatus";
+
     public override string ToString() => Name;
 
     /// <summary>The service whose Get cmdlet a command name is (Get-CacheOperationStatus, or OpStatus\Get-CacheOperationStatus).</summary>
     public static AzureService? ForCommand(string commandName) =>
-        All.FirstOrDefault(s => commandName.EndsWith("-" + s.Name + "OperationStatus", StringComparison.OrdinalIgnoreCase));
+        All.FirstOrDefault(s => commandName.EndsWith(s.CommandName, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>
     /// The service an async-operation URL belongs to, when its path ends in one of the services' status paths;

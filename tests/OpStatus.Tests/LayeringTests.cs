@@ -130,6 +130,25 @@ public sealed class LayeringTests : TestBase
             result.Output.Select(o => o.BaseObject.ToString()!).Order(StringComparer.Ordinal).ToArray());
     }
 
+    [Fact]
+    public void Each_service_has_its_Get_cmdlet_and_the_messages_that_list_them_name_every_one()
+    {
+        using var session = NewSession();
+        var result = session.Run(
+            "'x' | Wait-OperationStatus -ErrorAction SilentlyContinue -ErrorVariable e; $message = $e[0].Exception.Message; "
+            + LoadedAssemblies
+            + "$service = ($loaded | Where-Object { $_.GetName().Name -eq 'OpStatus.Engine' }).GetType('OpStatus.Engine.AzureService'); "
+            + "$described = $service.GetProperty('All', [System.Reflection.BindingFlags]'Public, Static').GetValue($null) | ForEach-Object { $_.CommandName }; "
+            + "$exported = (Get-Command -Module OpStatus -Verb Get).Name; "
+            + "[string[]]$d = $described; [array]::Sort($d); [string[]]$x = $exported; [array]::Sort($x); $d -join ','; $x -join ','; $described | Where-Object { $message -notlike \"*$_*\" }");
+
+        AssertNoErrors(result);
+        var lines = result.Output.Select(o => o.BaseObject.ToString()!).ToArray();
+        Assert.True(lines.Length == 2, "Not named in Wait's message for an operation id: " + string.Join(", ", lines.Skip(2)));
+        Assert.Contains("Get-CacheOperationStatus", lines[0]);
+        Assert.Equal(lines[0], lines[1]);
+    }
+
     [Theory]
     [InlineData("Azure.Core, Version=1.53.0.0, Culture=neutral, PublicKeyToken=92742159e12e44c8", "Azure.Core, Version=1.53.0.0, Culture=neutral, PublicKeyToken=92742159e12e44c8", true)]
     [InlineData("Azure.Core, Version=1.50.0.0, Culture=neutral, PublicKeyToken=92742159e12e44c8", "Azure.Core, Version=1.53.0.0, Culture=neutral, PublicKeyToken=92742159e12e44c8", true)]
