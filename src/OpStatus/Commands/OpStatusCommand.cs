@@ -139,9 +139,9 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
             : AuthenticatedPipelines.Default(cloud.AuthorityHost, TenantId, ClientId);
     }
 
-    /// <summary>The non-terminating InvalidArgument error of a value refused before any request.</summary>
-    private protected void WriteInvalidInput(InvalidInput invalid) =>
-        WriteError(new ErrorRecord(new ArgumentException(invalid.Message), ErrorIdPrefix + invalid.ErrorId, ErrorCategory.InvalidArgument, invalid.Target));
+    /// <summary>The non-terminating error of a value refused before any request: InvalidArgument unless told otherwise; the id may end in a code.</summary>
+    private protected void WriteInvalidInput(InvalidInput invalid, ErrorCategory category = ErrorCategory.InvalidArgument, string idSuffix = "") =>
+        WriteError(new ErrorRecord(new ArgumentException(invalid.Message), ErrorIdPrefix + invalid.ErrorId + idSuffix, category, invalid.Target));
 
     /// <summary>
     /// Reads one status on the pipeline thread and writes it, or writes the error that stopped it. Its
@@ -255,7 +255,7 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
             FailureKind.NameResolution => (ErrorCategory.ConnectionError, "NameNotResolved"),
             FailureKind.Certificate => (ErrorCategory.SecurityError, "CertificateNotTrusted"),
             FailureKind.Unexpected => (ErrorCategory.NotSpecified, "UnexpectedFailure"),
-            _ => (HttpCategory(ex.StatusCode ?? 0), "Http" + ex.StatusCode + (ex.ErrorCode is { Length: > 0 } code ? "." + SafeId(code) : string.Empty)),
+            _ => (HttpCategory(ex.StatusCode ?? 0), "Http" + ex.StatusCode + CodeSuffix(ex.ErrorCode)),
         };
 
         return new ErrorRecord(ex, ErrorIdPrefix + id, category, ex.OperationId);
@@ -274,7 +274,10 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
         _ => ErrorCategory.InvalidOperation,
     };
 
-    protected static string SafeId(string code)
+    /// <summary>".Code" to end an error id with a service's error code (only its safe characters), or nothing without one.</summary>
+    private protected static string CodeSuffix(string? code) => code is { Length: > 0 } ? "." + SafeId(code) : string.Empty;
+
+    private static string SafeId(string code)
     {
         var safe = Regex.Replace(code, "[^A-Za-z0-9_.-]", string.Empty);
         return safe.Length > 64 ? safe.Substring(0, 64) : safe;

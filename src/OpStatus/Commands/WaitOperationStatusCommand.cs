@@ -191,14 +191,13 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 return;
         }
 
-        var invalid = outcome.Invalid!;
         var (category, suffix) = outcome.Kind switch
         {
             StartOutcomeKind.InvalidHeader => (ErrorCategory.InvalidData, string.Empty),
-            StartOutcomeKind.RequestFailed => (ErrorCategory.InvalidResult, outcome.ServerCode is { Length: > 0 } c ? "." + SafeId(c) : string.Empty),
+            StartOutcomeKind.RequestFailed => (ErrorCategory.InvalidResult, CodeSuffix(outcome.ServerCode)),
             _ => (ErrorCategory.InvalidArgument, string.Empty),
         };
-        WriteError(new ErrorRecord(new ArgumentException(invalid.Message), ErrorIdPrefix + invalid.ErrorId + suffix, category, invalid.Target));
+        WriteInvalidInput(outcome.Invalid!, category, suffix);
     }
 
     protected override void EndProcessing()
@@ -312,10 +311,9 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
         if (failure is not null)
         {
             var canceled = WaitMessages.OutcomeOf(finished.Status) == WaitOutcome.Canceled;
-            var code = finished.Status.Error?.Code is { Length: > 0 } c ? "." + SafeId(c) : string.Empty;
             WriteError(new ErrorRecord(
                 failure,
-                ErrorIdPrefix + (canceled ? "OperationCanceled" : "OperationFailed") + code,
+                ErrorIdPrefix + (canceled ? "OperationCanceled" : "OperationFailed") + CodeSuffix(finished.Status.Error?.Code),
                 canceled ? ErrorCategory.OperationStopped : ErrorCategory.InvalidResult,
                 finished.Status));
         }
