@@ -15,16 +15,18 @@
 
 .PARAMETER Test
     Does what tests/run.sh does, in PowerShell: builds, makes the emulator's test certificates
-    (out/testcerts/), then runs the xunit tests (dotnet test) and the Pester tests
-    (tests/OpStatus.Tests.ps1) in child processes whose SSL_CERT_FILE trusts those certificates.
-    Results go to out/test-results/.
+    (out/testcerts/), checks the help sources, then runs the engine's unit tests and the end-to-end
+    xunit tests (dotnet test) and the Pester tests (tests/OpStatus.Tests.ps1) in child processes whose
+    SSL_CERT_FILE trusts those certificates. Results go to out/test-results/.
 
 .PARAMETER TestFilter
-    With -Test, runs only the xunit tests this dotnet test --filter expression selects
-    (e.g. "Reliability=Fault"); the Pester suite runs whole.
+    With -Test, runs only the xunit tests (engine and end-to-end) this dotnet test --filter
+    expression selects (e.g. "Reliability=Fault"); the Pester suite runs whole.
 
 .PARAMETER Docs
-    Builds external help from docs/en-US into out/OpStatus/en-US with platyPS, when it is installed.
+    Copies the shared parameter sections of docs/parameters into the cmdlet pages of docs/en-US,
+    then builds external help from docs/en-US into out/OpStatus/en-US with platyPS, when it is
+    installed.
 
 .PARAMETER Package
     Builds, then zips out/OpStatus into out/OpStatus-<ModuleVersion>.zip. Refuses when the module
@@ -35,7 +37,7 @@
 
 .PARAMETER Try
     Opens a pwsh to try the module offline: builds when the module or the emulator is missing,
-    starts the emulator with sample operations of the three services, and opens a pwsh in
+    starts the emulator with sample operations of each service, and opens a pwsh in
     out/try/ with the module imported, SSL_CERT_FILE, IDENTITY_ENDPOINT and IDENTITY_HEADER set,
     and the variables $sub, $endpoint and $url (see tests/TryOut.ps1). The emulator stops when
     that shell exits. Needs PowerShell 7.
@@ -169,12 +171,52 @@ function Invoke-Build {
     }
 }
 
+# The parameter sections written once in docs/parameters/ (one file each), copied into every cmdlet page of
+# docs/en-US that has the parameter, with %COMMAND% replaced by the start of that cmdlet's error ids
+# (Get-CacheOperationStatus: GetCacheOperationStatusCommand). With -Check, changes nothing and returns the pages
+# whose copy differs.
+function Sync-SharedParameter([switch] $Check) {
+    $sharedDir = [System.IO.Path]::Combine($RepoRoot, 'docs', 'parameters')
+    $shared = @{}
+    foreach ($file in Get-ChildItem -LiteralPath $sharedDir -Filter '*.md' | Where-Object Name -ne 'README.md') {
+        $shared[$file.BaseName] = ([System.IO.File]::ReadAllText($file.FullName) -replace "`r`n", "`n").TrimEnd() + "`n`n"
+    }
+
+    $stale = [System.Collections.Generic.List[string]]::new()
+    $pages = Get-ChildItem -LiteralPath ([System.IO.Path]::Combine($RepoRoot, 'docs', 'en-US')) -Filter '*-*.md'
+    foreach ($page in $pages) {
+        $command = ($page.BaseName -replace '-', '') + 'Command'
+        $before = [System.IO.File]::ReadAllText($page.FullName) -replace "`r`n", "`n"
+        $after = $before
+        foreach ($name in $shared.Keys) {
+            # The section runs from its heading to the next heading of a parameter or of the page.
+            $section = [regex]::new("(?ms)^### -$name
+.*?(?=^##)")
+            $text = $shared[$name].Replace('%COMMAND%', $command)
+            $after = $section.Replace($after, [System.Text.RegularExpressions.MatchEvaluator] { param($m) $text })
+        }
+
+        if ($after -ne $before) {
+            $stale.Add($page.Name)
+            if (-not $Check) {
+                [System.IO.File]::WriteAllText($page.FullName, $after)
+            }
+        }
+    }
+
+    $stale
+}
+
 function Test-PlatyPS {
     [bool](Get-Module -ListAvailable -Name platyPS)
 }
 
 function Invoke-Docs {
     Write-Step 'Docs'
+    foreach ($page in Sync-SharedParameter) {
+        Write-Information "    shared parameter sections copied into $page"
+    }
+
     if (-not (Test-PlatyPS)) {
         Write-Warning 'platyPS is not installed, so no external help was built. Install it with: Install-Module platyPS -Scope CurrentUser'
         return
@@ -255,6 +297,18 @@ function Get-PwshPath {
     $pwsh.Source
 }
 
+# The arguments of dotnet test for one xunit project: its own trx file, the console logger, the filter.
+function Get-XunitArgument([string] $Project, [string] $Trx) {
+    $arguments = @(
+        'test', $Project, '-c', $Configuration, '--no-build', '--nologo',
+        '--logger', 'console;verbosity=normal', '--logger', "trx;LogFileName=$(Split-Path -Leaf $Trx)", '--results-directory', (Split-Path -Parent $Trx))
+    if ($TestFilter) {
+        $arguments += @('--filter', $TestFilter)
+    }
+
+    $arguments
+}
+
 # Runs a native command with its output shown and returns its exit code instead of stopping the build.
 function Invoke-Suite {
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @(), [string] $Display)
@@ -282,6 +336,23 @@ function Read-SuiteCount {
     [pscustomobject]@{ Passed = [int]$run.total - $failed - $skipped; Failed = $failed; Skipped = $skipped }
 }
 
+# What the suite checks of the help sources: each check passes, or fails with the command that mends it.
+function Test-Doc {
+    $passed = 0
+    $failed = 0
+    $stale = @(Sync-SharedParameter -Check)
+    if ($stale.Count -gt 0) {
+        Write-Warning "The shared parameter sections of $($stale -join ', ') differ from docs/parameters/. Edit them there, then run ./build.ps1 -Docs to copy them into the pages."
+        $failed++
+    }
+    else {
+        Write-Information '    [+] every cmdlet page has the shared parameter sections of docs/parameters/'
+        $passed++
+    }
+
+    [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = 0 }
+}
+
 function Invoke-Test {
     Write-Step 'Test'
     if (-not (Test-Path -LiteralPath $EmulatorDll)) {
@@ -296,6 +367,7 @@ function Invoke-Test {
     }
     $null = New-Item -ItemType Directory -Path $resultsDir -Force
     $trx = Join-Path $resultsDir 'results.trx'
+    $engineTrx = Join-Path $resultsDir 'engine.trx'
     $nunit = Join-Path $resultsDir 'pester.xml'
 
     # .NET reads SSL_CERT_FILE only when a process starts: set it here, for the child processes
@@ -319,15 +391,17 @@ function Invoke-Test {
             Write-Warning "SSL_CERT_FILE is honoured by .NET on Linux only. On macOS, trust the test CA once: security add-trusted-cert -r trustRoot -k ~/Library/Keychains/login.keychain-db '$caFile'"
         }
 
-        Write-Step 'xunit tests (dotnet test)'
+        Write-Step 'Docs checks'
+        $docsCount = Test-Doc
+
+        # The engine's own tests first: no PowerShell, no emulator, seconds.
+        Write-Step 'Engine unit tests (dotnet test)'
+        $engineProject = [System.IO.Path]::Combine($RepoRoot, 'tests', 'OpStatus.Engine.Tests', 'OpStatus.Engine.Tests.csproj')
+        $engineExit = Invoke-Suite -FilePath dotnet -ArgumentList (Get-XunitArgument -Project $engineProject -Trx $engineTrx) -Display "dotnet test $engineProject $(if ($TestFilter) { "--filter $TestFilter" })"
+
+        Write-Step 'End-to-end tests (dotnet test)'
         $testProject = [System.IO.Path]::Combine($RepoRoot, 'tests', 'OpStatus.Tests', 'OpStatus.Tests.csproj')
-        $xunitArguments = @(
-            'test', $testProject, '-c', $Configuration, '--no-build', '--nologo',
-            '--logger', 'console;verbosity=normal', '--logger', "trx;LogFileName=$(Split-Path -Leaf $trx)", '--results-directory', $resultsDir)
-        if ($TestFilter) {
-            $xunitArguments += @('--filter', $TestFilter)
-        }
-        $xunitExit = Invoke-Suite -FilePath dotnet -ArgumentList $xunitArguments -Display "dotnet test $testProject $(if ($TestFilter) { "--filter $TestFilter" })"
+        $xunitExit = Invoke-Suite -FilePath dotnet -ArgumentList (Get-XunitArgument -Project $testProject -Trx $trx) -Display "dotnet test $testProject $(if ($TestFilter) { "--filter $TestFilter" })"
 
         Write-Step 'Pester tests'
         $pwsh = Get-PwshPath
@@ -351,6 +425,8 @@ function Invoke-Test {
     $passed = 0
     $failed = 0
     foreach ($suite in @(
+            @{ Name = 'docs'; Count = $docsCount; Exit = $docsCount.Failed }
+            @{ Name = 'engine'; Count = (Read-SuiteCount -Path $engineTrx -Format trx); Exit = $engineExit }
             @{ Name = 'xunit'; Count = (Read-SuiteCount -Path $trx -Format trx); Exit = $xunitExit }
             @{ Name = 'Pester'; Count = (Read-SuiteCount -Path $nunit -Format nunit); Exit = $pesterExit })) {
         $count = $suite.Count

@@ -230,7 +230,7 @@ Describe 'OpStatus module' {
             $out | Should -Be @('generic: boom', 'OpStatus.OperationStatus', 'OpStatus.OperationStatusException', 'OpStatus.OperationTimeoutException')
         }
 
-        It 'imports by its manifest and exports exactly the three Get cmdlets and Wait-OperationStatus' {
+        It 'imports by its manifest and exports exactly the Get cmdlets and Wait-OperationStatus' {
             $Module.Name | Should -Be 'OpStatus'
             $Module.Version.ToString() | Should -Be $Manifest.ModuleVersion
 

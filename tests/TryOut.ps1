@@ -3,7 +3,7 @@
     (SSL_CERT_FILE) and has IDENTITY_ENDPOINT and IDENTITY_HEADER set to the emulator's.
         . ./tests/TryOut.ps1 -EmulatorUrl https://127.0.0.1:<port>/ -Folder <working folder>
 
-    It scripts sample operations of the three services into the emulator, writes ops.csv into
+    It scripts sample operations of each service into the emulator, writes ops.csv into
     -Folder, and sets, in the caller's scope:
         $url        the emulator's address, without a trailing slash (for its control API)
         $sub        the sample subscription id

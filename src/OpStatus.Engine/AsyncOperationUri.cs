@@ -1,11 +1,34 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 
 namespace OpStatus.Engine;
 
 /// <summary>
-/// Decides whether a token may be sent to an async-operation URL, and for which scope: only to the Resource
-/// Manager host of a known cloud, to the -ResourceManagerEndpoint given, or to a Dev Center endpoint.
+/// The hosts, besides the Resource Manager of the known clouds and the services' own host rules, that a command was
+/// told may receive tokens: -ResourceManagerEndpoint (another cloud's Resource Manager) and -Endpoint (a service
+/// endpoint outside its service's host rule).
+/// </summary>
+internal sealed class TrustedHosts
+{
+    public static readonly TrustedHosts None = new(null, null);
+
+    public TrustedHosts(Uri? resourceManagerEndpoint, Uri? serviceEndpoint)
+    {
+        ResourceManagerEndpoint = resourceManagerEndpoint;
+        ServiceEndpoint = serviceEndpoint;
+    }
+
+    public Uri? ResourceManagerEndpoint { get; }
+
+    public Uri? ServiceEndpoint { get; }
+}
+
+/// <summary>
+/// Decides whether a token may be sent to an async-operation URL, and for which scope: only to the Resource Manager
+/// host of a known cloud, to the -ResourceManagerEndpoint given, to a host a service's host rule names, or to the
+/// -Endpoint given, for the service whose status path the URL has (or whose host rule the endpoint's host meets).
+/// Anything else is refused before a token is sent.
 /// </summary>
 internal static class AsyncOperationUri
 {
@@ -13,7 +36,7 @@ internal static class AsyncOperationUri
     /// The request that polls an async-operation URL, or null and why it may not be polled: it is not a URL
     /// (an operation id given where a URL belongs), or tokens may not go to its host.
     /// </summary>
-    public static OperationRequest? RequestFor(Uri uri, Uri? resourceManagerEndpoint, Uri? devCenterEndpoint, Func<AzureCloud, AuthenticatedPipelines> signIn, out InvalidInput? invalid)
+    public static OperationRequest? RequestFor(Uri uri, TrustedHosts trusted, SignIn signIn, out InvalidInput? invalid)
     {
         if (uri is { IsAbsoluteUri: false })
         {
@@ -25,14 +48,14 @@ internal static class AsyncOperationUri
             return null;
         }
 
-        if (Resolve(uri, resourceManagerEndpoint, devCenterEndpoint, out var cloud, out var scope) is { } refused)
+        if (Resolve(uri, trusted, AzureService.All, out var cloud, out var service, out var scope) is { } refused)
         {
             invalid = new InvalidInput("UntrustedUri", refused, uri);
             return null;
         }
 
         invalid = null;
-        return new OperationRequest(AzureService.Recognize(uri), cloud, uri, scope, signIn(cloud), OperationIdOf(uri));
+        return new OperationRequest(service, cloud, uri, scope, signIn.CredentialFor(cloud), OperationIdOf(uri));
     }
 
     /// <summary>The Get cmdlets, in a sentence: "Get-A, Get-B and Get-C".</summary>
@@ -43,12 +66,13 @@ internal static class AsyncOperationUri
     }
 
     /// <summary>
-    /// Returns null and the cloud and scope to use when the URL may be polled; otherwise a sentence that says
-    /// why not and what to do.
+    /// Returns null, and the cloud, the service and the scope to use, when the URL may be polled; otherwise a sentence
+    /// that says why not and what to do.
     /// </summary>
-    public static string? Resolve(Uri? uri, Uri? resourceManagerEndpoint, Uri? devCenterEndpoint, out AzureCloud cloud, out string scope)
+    public static string? Resolve(Uri? uri, TrustedHosts trusted, IReadOnlyList<AzureService> services, out AzureCloud cloud, out AzureService service, out string scope)
     {
         cloud = AzureCloud.Public;
+        service = AzureService.AsyncOperation;
         scope = string.Empty;
         if (InputValidation.CheckOperationUrl(uri) is { } problem)
         {
@@ -56,36 +80,67 @@ internal static class AsyncOperationUri
         }
 
         var url = uri!; // CheckOperationUrl refuses null.
+        var endpointServices = services.Where(s => s.Root == ServiceRoot.ServiceEndpoint).ToList();
+        var recognized = AzureService.Recognize(url, services);
         foreach (var name in AzureCloud.KnownNames)
         {
             var known = AzureCloud.FindByName(name)!;
             if (SameAuthority(url, known.ResourceManagerEndpoint))
             {
-                cloud = known;
-                scope = known.ResourceManagerScope;
+                (cloud, service, scope) = (known, ResourceManagerOrGeneric(recognized), known.ResourceManagerScope);
                 return null;
             }
         }
 
-        if (resourceManagerEndpoint is not null && SameAuthority(url, resourceManagerEndpoint))
+        if (trusted.ResourceManagerEndpoint is { } resourceManager && SameAuthority(url, resourceManager))
         {
-            cloud = AzureCloud.Custom(resourceManagerEndpoint);
-            scope = cloud.ResourceManagerScope;
+            cloud = AzureCloud.Custom(resourceManager);
+            (service, scope) = (ResourceManagerOrGeneric(recognized), cloud.ResourceManagerScope);
             return null;
         }
 
-        foreach (var service in AzureService.All)
+        // A host a service's own host rule names: the longest rule that matches, so that no shorter one can claim it.
+        if (endpointServices.Where(s => s.OwnsHost(url.Host)).OrderByDescending(s => s.HostSuffix!.Length).FirstOrDefault() is { } owner)
         {
-            if (service.Root == ServiceRoot.ServiceEndpoint
-                && (url.Host.EndsWith(service.HostSuffix, StringComparison.OrdinalIgnoreCase) || (devCenterEndpoint is not null && SameAuthority(url, devCenterEndpoint))))
-            {
-                scope = service.ScopeIn(AzureCloud.Public);
-                return null;
-            }
+            (service, scope) = (owner, owner.ScopeIn(AzureCloud.Public));
+            return null;
         }
 
-        return $"The host '{InputValidation.Printable(url.Authority)}' of -Uri is not the Resource Manager of a known cloud nor a Dev Center endpoint, so no token is sent to it. "
-            + "For another cloud's Resource Manager give -ResourceManagerEndpoint with that host; for a Dev Center endpoint give -Endpoint.";
+        if (trusted.ServiceEndpoint is { } endpoint && SameAuthority(url, endpoint))
+        {
+            // -Endpoint names a host, not a service: the URL's status path says which (or the endpoint's host rule); when
+            // neither does, no service's token is sent.
+            var byPath = recognized.Root == ServiceRoot.ServiceEndpoint ? recognized : null;
+            if ((byPath ?? endpointServices.FirstOrDefault(s => s.OwnsHost(endpoint.Host))) is { } named)
+            {
+                (service, scope) = (named, named.ScopeIn(AzureCloud.Public));
+                return null;
+            }
+
+            return $"The URL '{InputValidation.Printable(InputValidation.Display(url))}' is on -Endpoint, but its path is not the status path of {Names(endpointServices, "or")}, so it is not known which service's token it takes, and none is sent. "
+                + "Give the URL from the Operation-Location or Azure-AsyncOperation header as the service returned it.";
+        }
+
+        return $"The host '{InputValidation.Printable(url.Authority)}' of -Uri is not the Resource Manager of a known cloud nor an endpoint of {Names(endpointServices, "or")}, so no token is sent to it. "
+            + $"For another cloud's Resource Manager give -ResourceManagerEndpoint with that host; for {Sentences.Article(FirstName(endpointServices))} {FirstName(endpointServices)} endpoint on another host give -Endpoint.";
+    }
+
+    /// <summary>A URL on Resource Manager belongs to a Resource Manager service, or to none: never an endpoint service's.</summary>
+    private static AzureService ResourceManagerOrGeneric(AzureService recognized) =>
+        recognized.Root == ServiceRoot.ResourceManager ? recognized : AzureService.AsyncOperation;
+
+    private static string FirstName(IReadOnlyList<AzureService> services) => services.Count > 0 ? services[0].Name : "service";
+
+    /// <summary>"DevCenter", "DevCenter or Batch", "A, B or C".</summary>
+    private static string Names(IReadOnlyList<AzureService> services, string conjunction)
+    {
+        var names = services.Select(s => s.Name).ToList();
+        return names.Count switch
+        {
+            0 => "no service",
+            1 => names[0],
+            _ => string.Join(", ", names.Take(names.Count - 1)) + $" {conjunction} " + names[names.Count - 1],
+        };
     }
 
     /// <summary>The operation id of an async-operation URL: its last path segment, unescaped.</summary>

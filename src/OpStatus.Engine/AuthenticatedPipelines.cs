@@ -22,14 +22,27 @@ internal sealed class AuthenticatedPipelines
     private readonly ConcurrentDictionary<string, HttpPipeline> pipelines = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lazy<TokenCredential> credential;
 
-    private AuthenticatedPipelines(string description, Func<TokenCredential> createCredential)
+    private AuthenticatedPipelines(string description, Func<TokenCredential> createCredential, PipelineSettings? settings = null)
     {
         Description = description;
         credential = new Lazy<TokenCredential>(createCredential, LazyThreadSafetyMode.ExecutionAndPublication);
+        Settings = settings ?? PipelineSettings.Session;
+    }
+
+    /// <summary>A credential of the caller's own, with pipelines of the given settings (the engine tests: a fake transport).</summary>
+    internal AuthenticatedPipelines(string description, TokenCredential credential, PipelineSettings settings)
+        : this(description, () => credential, settings)
+    {
     }
 
     /// <summary>What this credential is, in words fit for a message (never a secret).</summary>
     public string Description { get; }
+
+    /// <summary>How its pipelines retry, time out and send.</summary>
+    public PipelineSettings Settings { get; }
+
+    /// <summary>True for a token given with -AccessToken, which is never refreshed.</summary>
+    public bool IsStaticToken { get; private set; }
 
     /// <summary>True for the default Azure.Identity chain, whose failures need sign-in advice.</summary>
     public bool IsDefaultChain { get; private set; }
@@ -115,19 +128,19 @@ internal sealed class AuthenticatedPipelines
     {
         var copy = token.Copy();
         copy.MakeReadOnly();
-        return new AuthenticatedPipelines("the access token given with -AccessToken", () => new StaticTokenCredential(copy));
+        return new AuthenticatedPipelines("the access token given with -AccessToken", () => new StaticTokenCredential(copy)) { IsStaticToken = true };
     }
 
     /// <summary>The pipeline for one token scope: token, retry with Retry-After, request ids, User-Agent, diagnostics.</summary>
     internal HttpPipeline PipelineFor(string scope) =>
-        pipelines.GetOrAdd(scope, s => OpStatusPipeline.Build(credential.Value, s));
+        pipelines.GetOrAdd(scope, s => OpStatusPipeline.Build(credential.Value, s, Settings));
 
     /// <summary>
     /// A pipeline of its own for one retry after a plain 401: its bearer policy holds no token yet, so it asks the
     /// credential again (a credential may still answer from a cache of its own; a static -AccessToken gives the same
     /// token), and the shared pipeline, which other operations use, is left alone.
     /// </summary>
-    internal HttpPipeline FreshPipelineFor(string scope) => OpStatusPipeline.Build(credential.Value, scope);
+    internal HttpPipeline FreshPipelineFor(string scope) => OpStatusPipeline.Build(credential.Value, scope, Settings);
 
     private const string BearerPrefix = "Bearer ";
 

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Text.RegularExpressions;
 
 namespace OpStatus.Engine;
@@ -15,6 +16,11 @@ internal static class InputValidation
     private static readonly Regex DevCenterOperationId = new("^[a-zA-Z0-9]{8}-([a-zA-Z0-9]{4}-){3}[a-zA-Z0-9]{12}$", RegexOptions.CultureInvariant);
     private static readonly Regex TenantDomain = new("^(?=.{4,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z]{2,63}$", RegexOptions.CultureInvariant);
     private static readonly Regex RegionName = new("^[a-zA-Z0-9]+( [a-zA-Z0-9]+)*$", RegexOptions.CultureInvariant);
+
+    /// <summary>A status path's first word at the start of a value ("subscriptions/"), or another of its words as a segment anywhere ("/operationsStatus/").</summary>
+    private static readonly Lazy<Regex> StatusPathWord = new(() => new Regex(
+        "^/?(" + string.Join("|", AzureService.StatusPathRoots.Select(Regex.Escape)) + ")/|/(" + string.Join("|", AzureService.StatusPathWords.Select(Regex.Escape)) + ")/",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant));
 
     /// <summary>Dev Center project name: 3 to 63 characters, a letter or digit first, then letters, digits, '-', '_' or '.'.</summary>
     public static string? CheckDevCenterProjectName(string? value)
@@ -143,7 +149,7 @@ internal static class InputValidation
         }
 
         var isUrl = value.StartsWith("https://", StringComparison.OrdinalIgnoreCase) || value.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
-        var hasStatusPath = Regex.IsMatch(value, "/(operationsStatus|operationStatuses|operationResults|operations)/|/providers/|^/?subscriptions/|/projects/", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        var hasStatusPath = StatusPathWord.Value.IsMatch(value);
         if (!isUrl && !hasStatusPath)
         {
             return null;

@@ -11,9 +11,10 @@ namespace OpStatus.Engine;
 
 /// <summary>
 /// The one HTTP pipeline shape every request goes through. Azure.Core does the work: bearer tokens cached and
-/// refreshed before expiry, retries of 408, 429, 5xx and network faults that honour Retry-After, a client
-/// request id and a User-Agent naming OpStatus. OpStatus adds its diagnostics and, since Azure.Core has no
-/// client-side rate limit, the session's read throttle (<see cref="ReadThrottle"/>), taken on every try.
+/// refreshed before expiry; retries that honour Retry-After, of network faults and of the answers its
+/// ResponseClassifier calls retriable (408, 429, 500, 502, 503, 504); a client request id; and a User-Agent that
+/// starts with OpStatus and its version. OpStatus adds its diagnostics and, since Azure.Core has no client-side rate
+/// limit, the session's read limit (<see cref="ReadThrottle"/>), taken on every try.
 /// </summary>
 internal static class OpStatusPipeline
 {
@@ -23,31 +24,26 @@ internal static class OpStatusPipeline
     /// <summary>"OpStatus/{module version}", first in every User-Agent.</summary>
     internal static readonly string ProductName = "OpStatus/" + typeof(OpStatusPipeline).Assembly.GetName().Version!.ToString(3);
 
-    /// <summary>How many times a failed request is tried again.</summary>
-    internal const int MaxRetries = 4;
-
-    /// <summary>
-    /// How long one try may take before it is abandoned and retried: 100 s, or OPSTATUS_NETWORK_TIMEOUT_MS when
-    /// set (read when the session's first pipeline is built).
-    /// </summary>
-    internal static TimeSpan NetworkTimeout { get; } = Milliseconds("OPSTATUS_NETWORK_TIMEOUT_MS", 100_000, 1, 600_000);
-
-    public static HttpPipeline Build(TokenCredential credential, string scope)
+    public static HttpPipeline Build(TokenCredential credential, string scope, PipelineSettings settings)
     {
         var options = new OpStatusClientOptions();
-        options.Retry.MaxRetries = MaxRetries;
+        options.Retry.MaxRetries = settings.MaxRetries;
         options.Retry.Mode = RetryMode.Exponential;
-        options.Retry.Delay = RetryDelay();
+        options.Retry.Delay = settings.RetryDelay;
         options.Retry.MaxDelay = TimeSpan.FromSeconds(60);
-        options.Retry.NetworkTimeout = NetworkTimeout;
+        options.Retry.NetworkTimeout = settings.NetworkTimeout;
         options.Diagnostics.ApplicationId = ProductName;
         options.Diagnostics.IsDistributedTracingEnabled = false;
         options.Diagnostics.IsLoggingContentEnabled = false;
+        if (settings.Transport is { } transport)
+        {
+            options.Transport = transport;
+        }
 
         return HttpPipelineBuilder.Build(
             options,
             perCallPolicies: Array.Empty<HttpPipelinePolicy>(),
-            perRetryPolicies: new HttpPipelinePolicy[] { new ThrottlePolicy(), new BearerTokenAuthenticationPolicy(credential, scope), new DiagnosticsPolicy() },
+            perRetryPolicies: new HttpPipelinePolicy[] { new ThrottlePolicy(settings.Throttle), new BearerTokenAuthenticationPolicy(credential, scope), new DiagnosticsPolicy() },
             responseClassifier: new PermanentFaultClassifier());
     }
 
@@ -62,41 +58,31 @@ internal static class OpStatusPipeline
     }
 
     /// <summary>
-    /// The first retry delay, doubled on each further try: 800 ms, or OPSTATUS_RETRY_DELAY_MS when set
-    /// (read when the session's first pipeline is built). A longer Retry-After from the service wins.
-    /// </summary>
-    private static TimeSpan RetryDelay() => Milliseconds("OPSTATUS_RETRY_DELAY_MS", 800, 0, 60_000);
-
-    private static TimeSpan Milliseconds(string variable, int fallback, int min, int max)
-    {
-        var setting = Environment.GetEnvironmentVariable(variable);
-        return int.TryParse(setting, NumberStyles.Integer, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= min && milliseconds <= max
-            ? TimeSpan.FromMilliseconds(milliseconds)
-            : TimeSpan.FromMilliseconds(fallback);
-    }
-
-    /// <summary>
     /// Each try waits for the session's read limit of its place, and tells the limit what the answer said
     /// (429 and its Retry-After; x-ms-ratelimit-remaining-subscription-reads). A wait shows under -Verbose.
     /// </summary>
     private sealed class ThrottlePolicy : SyncOrAsyncPolicy
     {
+        private readonly ReadThrottle throttle;
+
+        public ThrottlePolicy(ReadThrottle throttle) => this.throttle = throttle;
+
         protected override async ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
         {
             var uri = message.Request.Uri.ToUri();
-            var waited = await ReadThrottle.Session.AcquireAsync(uri, async, message.CancellationToken).ConfigureAwait(false);
+            var waited = await throttle.AcquireAsync(uri, async, message.CancellationToken).ConfigureAwait(false);
             if (waited > TimeSpan.Zero && message.TryGetProperty(LogProperty, out var value) && value is IOperationLog { VerboseEnabled: true } log)
             {
-                var report = ReadThrottle.Session.ReportFor(uri);
+                var report = throttle.ReportFor(uri);
                 log.Verbose(string.Format(CultureInfo.InvariantCulture, "Held back {0:0.###} s by the session's read limit for {1}: bursts of up to {2:0} reads, then {3:0.#} a second.", waited.TotalSeconds, report.Key, report.Burst, report.Rate));
             }
 
             await Next(message, pipeline, async).ConfigureAwait(false);
             var response = message.Response;
-            ReadThrottle.Session.Observe(
+            throttle.Observe(
                 uri,
                 response.Status,
-                response.Status == 429 ? OperationStatusReader.RetryAfter(response) : null,
+                response.Status == 429 ? RetryAfterHeader.Of(response) : null,
                 response.Headers.TryGetValue("x-ms-ratelimit-remaining-subscription-reads", out var remaining) ? remaining : null);
         }
     }
@@ -125,7 +111,7 @@ internal static class OpStatusPipeline
         }
     }
 
-    /// <summary>Options whose assembly names the User-Agent: azsdk-net-OpStatus/{version}.</summary>
+    /// <summary>Options of OpStatus's own: Azure.Core names their assembly in the User-Agent, after the ApplicationId.</summary>
     private sealed class OpStatusClientOptions : ClientOptions
     {
     }
@@ -174,16 +160,17 @@ internal static class OpStatusPipeline
                 throw;
             }
 
-            LogResponse(log, request, message.Response, stopwatch);
+            LogResponse(log, message, stopwatch);
         }
 
-        private static void LogResponse(IOperationLog log, Request request, Azure.Response response, Stopwatch stopwatch)
+        private static void LogResponse(IOperationLog log, HttpMessage message, Stopwatch stopwatch)
         {
+            var (request, response) = (message.Request, message.Response);
             if (log.VerboseEnabled)
             {
                 var requestId = response.Headers.TryGetValue("x-ms-request-id", out var id) ? $", x-ms-request-id {id}" : string.Empty;
                 log.Verbose($"{request.Method} {request.Uri} -> {response.Status} {response.ReasonPhrase} in {Elapsed(stopwatch)}{requestId}");
-                if ((response.Status is 408 or 429 || response.Status >= 500) && OperationStatusReader.RetryAfter(response) is { } asked)
+                if (FailureClassifier.IsRetriable(message) && RetryAfterHeader.Of(response) is { } asked)
                 {
                     log.Verbose($"The service asked to wait {asked.TotalSeconds:0.###} s (Retry-After) before trying again.");
                 }

@@ -50,7 +50,7 @@ internal sealed class OperationRequest
 
     /// <summary>A failure of this request, for the ErrorRecord of its item.</summary>
     public OperationStatusException Failure(FailureKind kind, string message, Exception? innerException = null) =>
-        new(kind, message, Service.Name, OperationId, Uri, innerException);
+        new(kind, message, Service.Name, OperationId, Uri, innerException) { IsTransient = FailureClassifier.IsTransient(kind, retriedByPipeline: false) };
 
     /// <summary>The same request, made with another credential.</summary>
     public OperationRequest WithCredential(AuthenticatedPipelines credential) => new(Service, Cloud, Uri, Scope, credential, OperationId);

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -69,7 +68,7 @@ internal static class OperationStatusReader
             return await ReadCoreAsync(request, log, async, freshToken: true, cancellationToken).ConfigureAwait(false);
         }
 
-        return StatusFrom(request, response);
+        return StatusFrom(request, message);
     }
 
     /// <summary>The pipeline of the request's credential and scope; a sign-in setting that Azure.Identity refuses is the request's Authentication failure.</summary>
@@ -94,6 +93,7 @@ internal static class OperationStatusReader
     {
         var service = request.Service.Name;
         var authority = request.Uri.GetLeftPart(UriPartial.Authority);
+        var settings = request.Credential.Settings;
         if (ex is CredentialUnavailableException or AuthenticationFailedException)
         {
             return request.Failure(FailureKind.Authentication, AuthenticationMessage(request, ex), ex);
@@ -108,30 +108,31 @@ internal static class OperationStatusReader
         {
             return request.Failure(
                 FailureKind.Timeout,
-                $"The {service} service did not answer GET {request.Uri.AbsoluteUri} in time, after {OpStatusPipeline.MaxRetries + 1} tries of up to {OpStatusPipeline.NetworkTimeout.TotalSeconds:0.#} s each. Check the network path to {request.Uri.Host} (proxy, firewall, DNS) and try again.",
+                $"The {service} service did not answer GET {request.Uri.AbsoluteUri} in time, after {settings.Tries} tries of up to {settings.NetworkTimeout.TotalSeconds:0.#} s each. Check the network path to {request.Uri.Host} (proxy, firewall, DNS) and try again.",
                 ex);
         }
 
         // Whatever else the transport throws belongs to this item alone: report it, never end the pipeline.
         var message = IsNetworkFailure(ex)
-            ? Sentences.Join($"Could not reach the {service} service at {authority} after {OpStatusPipeline.MaxRetries + 1} tries: {Innermost(ex).Message}", "Check the URL, the network path (proxy, firewall, DNS) and try again.")
+            ? Sentences.Join($"Could not reach the {service} service at {authority} after {settings.Tries} tries: {Innermost(ex).Message}", "Check the URL, the network path (proxy, firewall, DNS) and try again.")
             : Sentences.Join($"The request to the {service} service at {authority} failed: {Innermost(ex).GetType().Name}: {Innermost(ex).Message}");
         return request.Failure(FailureKind.Network, message, ex);
     }
 
     /// <summary>The status a response carries, or the failure it is: an HTTP error, or a 2xx that is no operation status.</summary>
-    private static OperationStatus StatusFrom(OperationRequest request, Response response)
+    private static OperationStatus StatusFrom(OperationRequest request, HttpMessage message)
     {
+        var response = message.Response;
         var status = request.NewStatus();
         status.RetrievedAt = DateTimeOffset.UtcNow;
         status.RequestId = Header(response, "x-ms-request-id");
         status.CorrelationRequestId = Header(response, "x-ms-correlation-request-id");
-        status.RetryAfter = RetryAfter(response);
+        status.RetryAfter = RetryAfterHeader.Of(response);
 
         var body = response.Content.ToMemory();
         if (response.Status < 200 || response.Status > 299)
         {
-            throw HttpFailure(request, response, body, status);
+            throw HttpFailure(request, response, body, status, FailureClassifier.IsRetriable(message));
         }
 
         var problem = StatusParser.TryFill(status, body, request.Service.FieldAliases);
@@ -155,22 +156,14 @@ internal static class OperationStatusReader
         throw failure;
     }
 
-    private static OperationStatusException HttpFailure(OperationRequest request, Response response, ReadOnlyMemory<byte> body, OperationStatus status)
+    private static OperationStatusException HttpFailure(OperationRequest request, Response response, ReadOnlyMemory<byte> body, OperationStatus status, bool retriable)
     {
         var error = StatusParser.ParseErrorBody(body);
         var code = Header(response, "x-ms-error-code") ?? error?.Code;
         var serverMessage = error?.Message;
         var what = string.IsNullOrEmpty(code) ? string.Empty : $" {code}";
         var said = string.IsNullOrEmpty(serverMessage) ? string.Empty : $": {serverMessage}";
-        var advice = response.Status switch
-        {
-            401 => " The token was refused: sign in again (az login, Connect-AzAccount) or check -Environment and the endpoint.",
-            403 => $" The identity lacks permission to read this operation: ask for a role with read access (Reader) on {request.Service.ReadScope}.",
-            404 => $" Check {request.Service.Identifiers}: the operation may also have expired.",
-            429 => " Azure is throttling requests: wait and try again, or make fewer calls.",
-            _ when response.Status >= 500 => " The service had a problem: try again later.",
-            _ => string.Empty,
-        };
+        var advice = FailureClassifier.Advice(request, response.Status, retriable);
 
         var failure = request.Failure(
             FailureKind.Http,
@@ -185,6 +178,7 @@ internal static class OperationStatusReader
         failure.RequestId = status.RequestId;
         failure.CorrelationRequestId = status.CorrelationRequestId;
         failure.RetryAfter = status.RetryAfter;
+        failure.IsTransient = FailureClassifier.IsTransient(FailureKind.Http, retriable);
         return failure;
     }
 
@@ -329,36 +323,6 @@ internal static class OperationStatusReader
 
     private static string? Header(Response response, string name) =>
         response.Headers.TryGetValue(name, out var value) && !string.IsNullOrEmpty(value) ? value : null;
-
-    internal static TimeSpan? RetryAfter(Response response) => RetryAfter(name => Header(response, name));
-
-    /// <summary>The delay a response asks for: retry-after-ms, x-ms-retry-after-ms, or Retry-After in seconds or as a date.</summary>
-    public static TimeSpan? RetryAfter(Func<string, string?> header)
-    {
-        foreach (var name in new[] { "retry-after-ms", "x-ms-retry-after-ms" })
-        {
-            if (header(name) is { } ms && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds) && milliseconds >= 0)
-            {
-                return TimeSpan.FromMilliseconds(milliseconds);
-            }
-        }
-
-        if (header("Retry-After") is { } after)
-        {
-            if (int.TryParse(after, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
-            {
-                return TimeSpan.FromSeconds(seconds);
-            }
-
-            if (DateTimeOffset.TryParse(after, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when))
-            {
-                var delay = when - DateTimeOffset.UtcNow;
-                return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
-            }
-        }
-
-        return null;
-    }
 
     /// <summary>Tries that each ran out of time (the network timeout), with no cancellation asked for.</summary>
     private static bool IsTimeout(Exception ex) => ex switch

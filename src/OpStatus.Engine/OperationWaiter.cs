@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -19,7 +18,7 @@ internal sealed class WaitOptions
         TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(16), TimeSpan.FromSeconds(30),
     };
 
-    /// <summary>How long to wait in all, from the start; null to wait as long as it takes.</summary>
+    /// <summary>How long to wait for each operation, counted from when the wait receives it; null to wait as long as it takes.</summary>
     public TimeSpan? Timeout { get; set; }
 
     /// <summary>A fixed interval between polls when the service sends no Retry-After; null for the default schedule.</summary>
@@ -69,14 +68,18 @@ internal sealed class OperationWaiter : IDisposable
     private readonly CancellationTokenSource cancellation;
     private readonly SemaphoreSlim gate;
     private readonly List<Task> loops = new();
-    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly TimeProvider clock;
+    private readonly long started;
     private int running;
+    private int busy;
 
-    public OperationWaiter(WaitOptions options, IOperationLog? log, Action<WaitEvent> sink, CancellationToken cancellationToken)
+    public OperationWaiter(WaitOptions options, IOperationLog? log, Action<WaitEvent> sink, CancellationToken cancellationToken, TimeProvider? clock = null)
     {
         this.options = options;
         this.log = log;
         this.sink = sink;
+        this.clock = clock ?? TimeProvider.System;
+        started = this.clock.GetTimestamp();
         cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         gate = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentRequests));
     }
@@ -84,8 +87,14 @@ internal sealed class OperationWaiter : IDisposable
     /// <summary>How many operations are still being waited on.</summary>
     public int Running => Volatile.Read(ref running);
 
+    /// <summary>
+    /// True when no loop is between two sleeps: every operation still waited on waits for its next poll. The engine
+    /// tests wait for it before they move their clock on.
+    /// </summary>
+    public bool Quiet => Volatile.Read(ref busy) == 0;
+
     /// <summary>How long the wait has lasted.</summary>
-    public TimeSpan Elapsed => clock.Elapsed;
+    public TimeSpan Elapsed => clock.Since(started);
 
     /// <summary>
     /// Starts waiting on one operation. With a status already read, the first poll waits one interval;
@@ -95,8 +104,9 @@ internal sealed class OperationWaiter : IDisposable
     public void Add(int index, OperationRequest request, OperationStatus? initial, TimeSpan? firstDelay = null)
     {
         Interlocked.Increment(ref running);
+        Interlocked.Increment(ref busy);
         // -Timeout counts from now, when Wait receives the operation, not from the start of the command.
-        var deadline = options.Timeout is { } timeout ? clock.Elapsed + timeout : (TimeSpan?)null;
+        var deadline = options.Timeout is { } timeout ? Elapsed + timeout : (TimeSpan?)null;
         var loop = Task.Run(() => WaitOneAsync(index, request, initial, firstDelay, deadline));
         lock (loops)
         {
@@ -141,10 +151,7 @@ internal sealed class OperationWaiter : IDisposable
     {
         // The operation's own token: cancelled at its deadline, so a read in flight (and its retries) stops too.
         using var operation = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
-        if (deadline is { } ends)
-        {
-            operation.CancelAfter(ends - clock.Elapsed is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero);
-        }
+        using var timer = deadline is { } ends ? clock.CancelAfter(operation, ends - Elapsed) : null;
 
         var progress = new PollProgress { Last = last };
         try
@@ -170,6 +177,7 @@ internal sealed class OperationWaiter : IDisposable
         }
         finally
         {
+            Interlocked.Decrement(ref busy);
             Interlocked.Decrement(ref running);
         }
     }
@@ -190,7 +198,7 @@ internal sealed class OperationWaiter : IDisposable
             {
                 status = await OperationStatusReader.ReadAsync(request, log, token).ConfigureAwait(false);
             }
-            catch (OperationStatusException ex) when (MayPass(ex) && ++failures < options.MaxConsecutiveFailures)
+            catch (OperationStatusException ex) when (ex.IsTransient && ++failures < options.MaxConsecutiveFailures)
             {
                 progress.LastFailure = ex;
                 delay = options.Interval(poll++, ex.RetryAfter);
@@ -236,7 +244,7 @@ internal sealed class OperationWaiter : IDisposable
     {
         if (deadline is { } ends)
         {
-            var left = ends - clock.Elapsed;
+            var left = ends - Elapsed;
             if (left <= TimeSpan.Zero)
             {
                 return false;
@@ -244,26 +252,21 @@ internal sealed class OperationWaiter : IDisposable
 
             if (delay >= left)
             {
-                await Task.Delay(left, token).ConfigureAwait(false);
+                await Sleep(left, token).ConfigureAwait(false);
                 return false;
             }
         }
 
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay, token).ConfigureAwait(false);
-        }
-
+        await Sleep(delay, token).ConfigureAwait(false);
         return true;
     }
 
-    /// <summary>Failures that may pass if we ask again later: throttling, outages, the network, a garbled answer.</summary>
-    private static bool MayPass(OperationStatusException ex) => ex.Kind switch
+    /// <summary>A loop's sleep: not busy from now until the delay ends.</summary>
+    private Task Sleep(TimeSpan delay, CancellationToken token)
     {
-        FailureKind.Network or FailureKind.Timeout or FailureKind.InvalidResponse => true,
-        FailureKind.Http => ex.StatusCode is 408 or 429 or >= 500,
-        _ => false,
-    };
+        Interlocked.Decrement(ref busy);
+        return clock.Delay(delay, token, () => Interlocked.Increment(ref busy));
+    }
 
     private void Report(WaitEvent e)
     {

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -29,6 +28,19 @@ internal sealed class ReadThrottle
     private static readonly TimeSpan DefaultPause = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, Bucket> buckets = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeProvider clock;
+    private readonly double? burst;
+    private readonly double? rate;
+
+    /// <param name="clock">The clock of its buckets and waits; the system's unless a test gives its own.</param>
+    /// <param name="burst">The bucket's size, instead of OPSTATUS_READ_BURST or Resource Manager's.</param>
+    /// <param name="rate">Its refill a second, instead of OPSTATUS_READS_PER_SECOND or Resource Manager's.</param>
+    public ReadThrottle(TimeProvider? clock = null, double? burst = null, double? rate = null)
+    {
+        this.clock = clock ?? TimeProvider.System;
+        this.burst = burst;
+        this.rate = rate;
+    }
 
     /// <summary>The session's limiter.</summary>
     public static ReadThrottle Session { get; } = new();
@@ -65,13 +77,14 @@ internal sealed class ReadThrottle
             waited += delay;
             try
             {
+                var sleeping = clock.Delay(delay, cancellationToken);
                 if (async)
                 {
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                    await sleeping.ConfigureAwait(false);
                 }
-                else if (cancellationToken.WaitHandle.WaitOne(delay))
+                else
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
+                    sleeping.GetAwaiter().GetResult();
                 }
             }
             catch (OperationCanceledException) when (reserved)
@@ -122,8 +135,9 @@ internal sealed class ReadThrottle
     private const double RateShare = 0.97;
 
     private Bucket BucketOf(Uri uri) => buckets.GetOrAdd(KeyOf(uri), _ => new Bucket(
-        Math.Max(1, Math.Floor(Setting(BurstVariable, ArmBurst) * BurstShare)),
-        Setting(RateVariable, ArmReadsPerSecond) * RateShare));
+        clock,
+        Math.Max(1, Math.Floor((burst ?? Setting(BurstVariable, ArmBurst)) * BurstShare)),
+        (rate ?? Setting(RateVariable, ArmReadsPerSecond)) * RateShare));
 
     /// <summary>What is wrong with the limits set in the environment, in words for a warning; null when nothing is.</summary>
     public static string? SettingsProblem()
@@ -150,7 +164,8 @@ internal sealed class ReadThrottle
     private sealed class Bucket
     {
         private readonly object gate = new();
-        private readonly Stopwatch clock = Stopwatch.StartNew();
+        private readonly TimeProvider clock;
+        private readonly long started;
         private readonly double burst;
         private readonly double baseRate;
         private double rate;
@@ -163,8 +178,10 @@ internal sealed class ReadThrottle
         private long throttles;
         private double secondsHeld;
 
-        public Bucket(double burst, double rate)
+        public Bucket(TimeProvider clock, double burst, double rate)
         {
+            this.clock = clock;
+            started = clock.GetTimestamp();
             this.burst = burst;
             baseRate = rate;
             this.rate = rate;
@@ -195,7 +212,7 @@ internal sealed class ReadThrottle
         {
             lock (gate)
             {
-                var left = pausedUntil - clock.Elapsed;
+                var left = pausedUntil - clock.Since(started);
                 return left > TimeSpan.Zero ? left : TimeSpan.Zero;
             }
         }
@@ -254,7 +271,7 @@ internal sealed class ReadThrottle
         /// <summary>Adds the tokens of the time since the last refill, and lets a lowered rate recover; returns now.</summary>
         private TimeSpan Refill()
         {
-            var now = clock.Elapsed;
+            var now = clock.Since(started);
             var seconds = (now - refilledAt).TotalSeconds;
             refilledAt = now;
             if (rate < baseRate && now - lastThrottle > TimeSpan.FromSeconds(1))

@@ -52,7 +52,7 @@ internal sealed class StartResponse
     /// holds; or a refusal that says why there is nothing to wait on. Never holds the response itself, whose
     /// request may still carry the Authorization header.
     /// </summary>
-    public StartOutcome Decide(Func<AzureCloud, AuthenticatedPipelines> signIn)
+    public StartOutcome Decide(SignIn signIn)
     {
         if (PollHeader() is { } header)
         {
@@ -65,7 +65,7 @@ internal sealed class StartResponse
         if (IsCompleted)
         {
             var requestUri = RequestUri ?? new Uri("about:blank");
-            var request = new OperationRequest(AzureService.AsyncOperation, AzureCloud.Public, requestUri, string.Empty, signIn(AzureCloud.Public), AsyncOperationUri.OperationIdOf(requestUri));
+            var request = new OperationRequest(AzureService.AsyncOperation, AzureCloud.Public, requestUri, string.Empty, signIn.CredentialFor(AzureCloud.Public), AsyncOperationUri.OperationIdOf(requestUri));
             var completed = Completed(request);
             return completed.IsTerminal
                 ? new StartOutcome(StartOutcomeKind.Done) { Request = request, Status = completed, Note = $"The response ({StatusCode}) carries none of {names}: the operation completed in the request itself." }
@@ -87,7 +87,7 @@ internal sealed class StartResponse
         new(kind) { Invalid = new InvalidInput(errorId, message, target), ServerCode = serverCode };
 
     /// <summary>How long to wait before the first poll, as the response asked.</summary>
-    public TimeSpan? RetryAfter => OperationStatusReader.RetryAfter(Header);
+    public TimeSpan? RetryAfter => RetryAfterHeader.Of(Header, DateTimeOffset.UtcNow);
 
     /// <summary>True when the status code says the operation already ended well (200, 201, 204).</summary>
     public bool IsCompleted => StatusCode is 200 or 201 or 204;

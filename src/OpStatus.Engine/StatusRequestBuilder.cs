@@ -46,7 +46,7 @@ internal static class StatusRequestBuilder
     /// The request, or null and the first value refused: the operation id first, then the other segments in
     /// path order, the endpoint and the api-version. Nothing is sent for a refused value.
     /// </summary>
-    public static OperationRequest? Build(AzureService service, StatusQuery query, Func<AzureCloud, AuthenticatedPipelines> signIn, out InvalidInput? invalid)
+    public static OperationRequest? Build(AzureService service, StatusQuery query, SignIn signIn, out InvalidInput? invalid)
     {
         invalid = CheckSegments(service, query) ?? CheckEndpoint(service, query);
         var apiVersion = query.ApiVersion ?? service.DefaultApiVersion;
@@ -71,7 +71,7 @@ internal static class StatusRequestBuilder
         }
 
         var operationId = query.Segments[service.OperationSegment]!;
-        return new OperationRequest(service, cloud, service.Path.Compose(root, values, apiVersion), service.ScopeIn(cloud), signIn(cloud), operationId);
+        return new OperationRequest(service, cloud, service.Path.Compose(root, values, apiVersion), service.ScopeIn(cloud), signIn.CredentialFor(cloud), operationId);
     }
 
     private static InvalidInput? CheckSegments(AzureService service, StatusQuery query)

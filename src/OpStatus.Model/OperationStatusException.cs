@@ -75,4 +75,10 @@ public sealed class OperationStatusException : Exception
 
     /// <summary>How long to wait before asking again, when the service said so.</summary>
     public TimeSpan? RetryAfter { get; internal set; }
+
+    /// <summary>
+    /// True when the failure may pass if the status is read again later (throttling, an outage, the network); false
+    /// for one that will not (a 404, a refused token, a 501). Wait-OperationStatus keeps polling only after the first kind.
+    /// </summary>
+    public bool IsTransient { get; internal set; }
 }

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace OpStatus.Emulator;
 
 /// <summary>
-/// A local stand-in for the three Azure operation-status endpoints and a managed-identity token endpoint.
+/// A local stand-in for the services' operation-status endpoints (<see cref="StatusPaths"/>) and a managed-identity token endpoint.
 /// HTTPS on 127.0.0.1 for the services; plain HTTP on 127.0.0.1 for tokens, as Azure Automation serves them.
 /// Responses are scripted per operation id; every request is logged as it arrived.
 /// </summary>

@@ -7,8 +7,7 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>Ctrl+C (Stop) ends a command in the middle of a request or a retry backoff.</summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class CancellationTests : TestBase
+public sealed class CancellationTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public CancellationTests(EmulatorFixture fixture)
         : base(fixture)

@@ -6,7 +6,8 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>Tokens: where they come from, for which audience, how often, and that they never show.</summary>
-[Collection(EmulatorCollection.Name)]
+/// <remarks>Alone, after the classes that run in parallel: some of these count every token request of the process.</remarks>
+[Collection(IsolatedCollection.Name)]
 public sealed class CredentialTests : TestBase
 {
     /// <summary>The engine's cloud table, reached through its assembly: it lives in the module's private load context.</summary>

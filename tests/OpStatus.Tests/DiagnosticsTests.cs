@@ -5,8 +5,7 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>-Verbose and -Debug tell what happened on the wire, with every secret redacted.</summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class DiagnosticsTests : TestBase
+public sealed class DiagnosticsTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public DiagnosticsTests(EmulatorFixture fixture)
         : base(fixture)

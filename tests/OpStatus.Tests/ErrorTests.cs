@@ -6,8 +6,7 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>Each class of failure becomes one clear, non-terminating error for its item.</summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class ErrorTests : TestBase
+public sealed class ErrorTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public ErrorTests(EmulatorFixture fixture)
         : base(fixture)

@@ -4,8 +4,7 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>Values that look like path syntax reach the service as data, never as path.</summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class EscapingTests : TestBase
+public sealed class EscapingTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public EscapingTests(EmulatorFixture fixture)
         : base(fixture)

@@ -7,8 +7,7 @@ namespace OpStatus.Tests;
 /// The README's examples, run as written against the emulator. What the host displayed is saved under
 /// out/examples/ so the README can show real output.
 /// </summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class ExampleTests : TestBase
+public sealed class ExampleTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public ExampleTests(EmulatorFixture fixture)
         : base(fixture)

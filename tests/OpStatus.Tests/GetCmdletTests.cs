@@ -7,8 +7,7 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>Each Get cmdlet, field by field, through the hosted engine and the emulator.</summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class GetCmdletTests : TestBase
+public sealed class GetCmdletTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public GetCmdletTests(EmulatorFixture fixture)
         : base(fixture)

@@ -10,8 +10,7 @@ namespace OpStatus.Tests;
 /// order, and imported again after Remove-Module. Each case runs in a process of its own, since what one
 /// process has loaded cannot be unloaded.
 /// </summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class IsolationTests : TestBase
+public sealed class IsolationTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public IsolationTests(EmulatorFixture fixture)
         : base(fixture)

@@ -9,8 +9,7 @@ namespace OpStatus.Tests;
 /// The layers users meet and those they do not: which types are public, that every exception the module
 /// writes can be caught by its name, and that the emulator answers the paths the service descriptions compose.
 /// </summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class LayeringTests : TestBase
+public sealed class LayeringTests : TestBase, IClassFixture<EmulatorFixture>
 {
     /// <summary>Reads the engine and the module's own assemblies as loaded in the session (the engine in its private context).</summary>
     private const string LoadedAssemblies =

@@ -43,7 +43,7 @@ public sealed class ModuleTests
         using var session = new PowerShellSession();
         var result = session.Run("Get-Command -Module OpStatus | ForEach-Object { '{0}={1}' -f $_.Name, ($_.OutputType.Name -join ',') }");
 
-        Assert.Equal(4, result.Output.Count);
+        Assert.Equal(ManifestCmdlets().Length, result.Output.Count);
         Assert.All(result.Output, o => Assert.EndsWith("=OpStatus.OperationStatus", o.BaseObject.ToString()!));
     }
 
@@ -237,5 +237,13 @@ public sealed class ModuleTests
     {
         var text = File.ReadAllText(EmulatorFixture.ModuleManifest);
         return System.Text.RegularExpressions.Regex.Match(text, @"ModuleVersion\s*=\s*'([0-9.]+)'").Groups[1].Value;
+    }
+
+    /// <summary>The cmdlets the manifest exports (CmdletsToExport), as written there.</summary>
+    internal static string[] ManifestCmdlets()
+    {
+        var text = File.ReadAllText(EmulatorFixture.ModuleManifest);
+        var list = System.Text.RegularExpressions.Regex.Match(text, @"CmdletsToExport\s*=\s*@\(([^)]*)\)").Groups[1].Value;
+        return System.Text.RegularExpressions.Regex.Matches(list, "'([^']+)'").Select(m => m.Groups[1].Value).ToArray();
     }
 }

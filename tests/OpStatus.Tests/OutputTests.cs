@@ -4,8 +4,7 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>What a status says about its times, as services really send them.</summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class OutputTests : TestBase
+public sealed class OutputTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public OutputTests(EmulatorFixture fixture)
         : base(fixture)

@@ -165,29 +165,6 @@ public sealed class ReadThrottleTests : TestBase, IDisposable
     }
 
     [Fact]
-    public void A_burst_of_429s_halves_the_rate_once()
-    {
-        // The engine's limiter, reached through its assembly as the module loaded it (a session reads once first).
-        using (var session = NewSession())
-        {
-            AssertNoErrors(Cache(session, NewSubscription(), Scripted(1, "Succeeded")[0]));
-        }
-
-        var engine = AppDomain.CurrentDomain.GetAssemblies().Single(a => a.GetName().Name == "OpStatus.Engine" && a.Location.Contains("OpStatus", StringComparison.Ordinal));
-        var type = engine.GetType("OpStatus.Engine.ReadThrottle", throwOnError: true)!;
-        var throttle = Activator.CreateInstance(type, nonPublic: true)!;
-        var uri = new Uri($"{Url}subscriptions/{NewSubscription()}/providers/Microsoft.Cache/locations/westus/operationsStatus/x");
-        for (var i = 0; i < 20; i++)
-        {
-            type.GetMethod("Observe")!.Invoke(throttle, new object?[] { uri, 429, TimeSpan.FromSeconds(1), null });
-        }
-
-        var report = type.GetMethod("ReportFor")!.Invoke(throttle, new object[] { uri })!;
-        Assert.Equal(PerSecond * 0.97 / 2, (double)report.GetType().GetProperty("Rate")!.GetValue(report)!, 3);
-        Assert.Equal(20L, (long)report.GetType().GetProperty("Throttles")!.GetValue(report)!);
-    }
-
-    [Fact]
     [Trait("Reliability", "HostileInput")]
     public void A_limit_that_is_not_a_number_gets_a_warning_and_the_default()
     {

@@ -8,8 +8,7 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>Faults, odd answers and hostile input, each against the emulator through the hosted engine.</summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class ReliabilityTests : TestBase
+public sealed class ReliabilityTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public ReliabilityTests(EmulatorFixture fixture)
         : base(fixture)

@@ -5,8 +5,7 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>Bad input is refused with a clear error before any request, and never stops the other items.</summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class ValidationTests : TestBase
+public sealed class ValidationTests : TestBase, IClassFixture<EmulatorFixture>
 {
     private const string GoodDevCenterId = "fa067167-e49d-41bd-8dd8-de719b9de3b3";
 
@@ -192,12 +191,12 @@ public sealed class ValidationTests : TestBase
     {
         var guid = Guid.NewGuid().ToString();
         var subscription = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, guid);
-        var before = Emulator.Requests.Count;
+        var id = NewId();
         using var session = NewSession();
-        var result = session.Run("Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -AsyncOperationId $args[2]", Url, subscription, NewId());
+        var result = session.Run("Get-LogAnalyticsOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -AsyncOperationId $args[2]", Url, subscription, id);
 
         AssertRefused(result, "GetLogAnalyticsOperationStatusCommandInvalidSubscriptionId", string.Format(System.Globalization.CultureInfo.InvariantCulture, advice, guid));
-        Assert.Equal(before, Emulator.Requests.Count);
+        Assert.Empty(RequestsFor(id));
     }
 
     [Theory]
@@ -210,7 +209,6 @@ public sealed class ValidationTests : TestBase
     {
         var id = Guid.NewGuid().ToString();
         var pasted = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, Url, id);
-        var before = Emulator.Requests.Count;
         using var session = NewSession();
         var (command, prefix) = service switch
         {
@@ -222,7 +220,7 @@ public sealed class ValidationTests : TestBase
 
         var error = AssertRefused(result, prefix + "InvalidOperationId", "Wait-OperationStatus -Uri");
         Assert.Contains($"('{id}')", error.Exception.Message);
-        Assert.Equal(before, Emulator.Requests.Count);
+        Assert.Empty(RequestsFor(id));
     }
 
     [Theory]
@@ -232,12 +230,12 @@ public sealed class ValidationTests : TestBase
     [InlineData("x/")]
     public void A_Dev_Center_endpoint_with_a_path_is_refused_with_the_endpoint_shape(string path)
     {
-        var before = Emulator.Requests.Count;
+        var id = NewId();
         using var session = NewSession();
-        var result = session.Run("Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName myProject -OperationId $args[1]", Url + path, GoodDevCenterId);
+        var result = session.Run("Get-DevCenterOperationStatus -Endpoint $args[0] -ProjectName myProject -OperationId $args[1]", Url + path, id);
 
         AssertRefused(result, "GetDevCenterOperationStatusCommandInvalidEndpoint", "https://{tenantId}-{devCenterName}.{region}.devcenter.azure.com");
-        Assert.Equal(before, Emulator.Requests.Count);
+        Assert.Empty(RequestsFor(id));
     }
 
     [Fact]
@@ -254,16 +252,16 @@ public sealed class ValidationTests : TestBase
     [Trait("Reliability", "HostileInput")]
     public void Environment_with_ResourceManagerEndpoint_says_they_exclude_each_other()
     {
-        var before = Emulator.Requests.Count;
+        var id = NewId();
         using var session = NewSession();
-        var result = session.Run("Get-CacheOperationStatus -Environment AzureCloud -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1]", Url, NewId());
+        var result = session.Run("Get-CacheOperationStatus -Environment AzureCloud -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1]", Url, id);
 
         Assert.Empty(result.Output);
         var error = Assert.Single(result.Errors);
         Assert.Equal("GetCacheOperationStatusCommandCloudConflict,OpStatus.Commands.GetCacheOperationStatusCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
         Assert.Contains("exclude each other", error.Exception.Message);
-        Assert.Equal(before, Emulator.Requests.Count);
+        Assert.Empty(RequestsFor(id));
     }
 
     [Theory]
@@ -273,16 +271,16 @@ public sealed class ValidationTests : TestBase
     [InlineData("Bearer ")]
     public void An_empty_AccessToken_is_refused_before_any_request(string token)
     {
-        var before = Emulator.Requests.Count;
+        var id = NewId();
         using var session = NewSession();
-        var result = session.Run("Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] -AccessToken $args[2]", Url, NewId(), token);
+        var result = session.Run("Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $args[1] -AccessToken $args[2]", Url, id, token);
 
         Assert.Empty(result.Output);
         var error = Assert.Single(result.Errors);
         Assert.Equal("GetCacheOperationStatusCommandInvalidAccessToken,OpStatus.Commands.GetCacheOperationStatusCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
         Assert.Contains("-AccessToken is empty", error.Exception.Message);
-        Assert.Equal(before, Emulator.Requests.Count);
+        Assert.Empty(RequestsFor(id));
     }
 
     [Fact]

@@ -11,8 +11,7 @@ using Xunit;
 namespace OpStatus.Tests;
 
 /// <summary>What a runbook bets on: -Timeout is a deadline, -Any writes one, and faults that cannot mend are not retried.</summary>
-[Collection(EmulatorCollection.Name)]
-public sealed class WaitDeadlineTests : TestBase
+public sealed class WaitDeadlineTests : TestBase, IClassFixture<EmulatorFixture>
 {
     public WaitDeadlineTests(EmulatorFixture fixture)
         : base(fixture)

@@ -1,7 +1,6 @@
 using System;
 using System.Management.Automation;
 using System.Security;
-using System.Text.RegularExpressions;
 using System.Threading;
 using System.Threading.Tasks;
 using OpStatus.Engine;
@@ -9,18 +8,15 @@ using OpStatus.Engine;
 namespace OpStatus.Commands;
 
 /// <summary>
-/// What every OpStatus cmdlet shares: the sign-in parameters, cancellation on Ctrl+C, reading one status with
-/// its diagnostics relayed to the pipeline, and turning failures into ErrorRecords.
+/// What every OpStatus cmdlet shares: the sign-in parameters, and one way to run the engine. The engine works in the
+/// background and reports into an <see cref="OutputQueue"/>; the pipeline thread writes what it reports, in order, while
+/// it waits (<see cref="WriteUntilDone"/>). Ctrl+C cancels the work and stops the pipeline.
 /// </summary>
 public abstract class OpStatusCommand : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource stopping = new();
-    private AuthenticatedPipelines? accessTokenCredential;
-    private AuthenticatedPipelines? lastCredential;
-    private Uri? lastAuthority;
-    private bool verboseShown;
-    private readonly System.Collections.Generic.HashSet<string> announced = new(StringComparer.Ordinal);
-    private bool debugShown;
+    private OutputQueue? queue;
+    private CommandContext? context;
 
     /// <summary>
     /// A token to use instead of signing in: a SecureString (as Get-AzAccessToken returns), a plain string,
@@ -45,8 +41,8 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     [ValidateNotNullOrEmpty]
     public string? TenantId { get; set; }
 
-    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
-    protected CancellationToken StopToken => stopping.Token;
+    /// <summary>What the engine needs of this command: where to report, how to sign in, when to stop. Made in BeginProcessing.</summary>
+    private protected CommandContext Context => context ?? throw new InvalidOperationException("BeginProcessing has not run.");
 
     /// <summary>The name error ids start with, as in GetCacheOperationStatusCommandInvalidLocation.</summary>
     protected string ErrorIdPrefix => GetType().Name;
@@ -64,43 +60,24 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     {
         if (disposing)
         {
+            queue?.Close();
+            stopping.Cancel();
             stopping.Dispose();
         }
     }
 
-    /// <summary>True when any sign-in parameter was given.</summary>
-    protected bool SignInGiven => AccessToken is not null || Identity.IsPresent || ClientId is not null || TenantId is not null;
-
     /// <summary>
-    /// Checks the sign-in parameters once, before any item: they are the same for every item, so a bad one
-    /// ends the command.
+    /// Makes the command's context, and checks the sign-in parameters once, before any item: they are the same for every
+    /// item, so a bad one ends the command.
     /// </summary>
     protected override void BeginProcessing()
     {
-        verboseShown = IsStreamShown("Verbose", "VerbosePreference");
-        debugShown = IsStreamShown("Debug", "DebugPreference");
-        string? problem = null;
-        var id = "SignInConflict";
-        if (AccessToken is not null && (Identity.IsPresent || ClientId is not null || TenantId is not null))
+        queue = new OutputQueue(IsStreamShown("Verbose", "VerbosePreference"), IsStreamShown("Debug", "DebugPreference"));
+        var signIn = new SignIn(AccessToken, Identity.IsPresent, ClientId, TenantId);
+        context = new CommandContext(queue, signIn, stopping.Token);
+        if (signIn.Problem() is { } problem)
         {
-            problem = "-AccessToken already carries a signed-in identity: give it alone, or leave it out and sign in with -Identity, -ClientId or -TenantId.";
-        }
-        else if (AccessToken is not null && AuthenticatedPipelines.IsEmptyAccessToken(AccessToken))
-        {
-            (problem, id) = ("-AccessToken is empty. Give the token itself, for example (Get-AzAccessToken).Token or the output of 'az account get-access-token --query accessToken --output tsv', or leave -AccessToken out to sign in.", "InvalidAccessToken");
-        }
-        else if (InputValidation.CheckClientId(ClientId) is { } badClient)
-        {
-            (problem, id) = (badClient, "InvalidClientId");
-        }
-        else if (InputValidation.CheckTenantId(TenantId) is { } badTenant)
-        {
-            (problem, id) = (badTenant, "InvalidTenantId");
-        }
-
-        if (problem is not null)
-        {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + id, ErrorCategory.InvalidArgument, null));
+            ThrowTerminatingError(ToErrorRecord(CommandError.Refused(problem)));
         }
 
         if (ReadThrottle.SettingsProblem() is { } badLimit)
@@ -108,118 +85,74 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
             WriteWarning(badLimit);
         }
 
-        if (Identity.IsPresent && TenantId is not null)
+        if (signIn.Warning() is { } warning)
         {
-            WriteWarning("-TenantId has no effect with -Identity: a managed identity signs in to the tenant it belongs to.");
+            WriteWarning(warning);
         }
     }
 
     /// <summary>
-    /// The credential for this call, from the sign-in parameters: -AccessToken; -Identity (with -ClientId);
-    /// or the default chain of the cloud (with -TenantId and -ClientId). Equal parameters share one
-    /// credential and its tokens for the whole session.
+    /// Waits on the pipeline thread until the work has ended, writing meanwhile, in the order reported, what the engine
+    /// reports; then everything reported before the work ended. Ctrl+C ends the wait with PipelineStoppedException.
     /// </summary>
-    private protected AuthenticatedPipelines ResolveCredential(AzureCloud cloud)
+    private protected void WriteUntilDone(Task work)
     {
-        if (AccessToken is not null)
-        {
-            return accessTokenCredential ??= AuthenticatedPipelines.FromAccessToken(AccessToken);
-        }
-
-        // The sign-in parameters and the environment do not change within one command: look the shared
-        // credential up once per authority, not once per item.
-        if (lastCredential is not null && lastAuthority == cloud.AuthorityHost)
-        {
-            return lastCredential;
-        }
-
-        lastAuthority = cloud.AuthorityHost;
-        return lastCredential = Identity.IsPresent
-            ? AuthenticatedPipelines.ManagedIdentity(cloud.AuthorityHost, ClientId)
-            : AuthenticatedPipelines.Default(cloud.AuthorityHost, TenantId, ClientId);
-    }
-
-    /// <summary>The non-terminating error of a value refused before any request: InvalidArgument unless told otherwise; the id may end in a code.</summary>
-    private protected void WriteInvalidInput(InvalidInput invalid, ErrorCategory category = ErrorCategory.InvalidArgument, string idSuffix = "") =>
-        WriteError(new ErrorRecord(new ArgumentException(invalid.Message), ErrorIdPrefix + invalid.ErrorId + idSuffix, category, invalid.Target));
-
-    /// <summary>
-    /// Reads one status on the pipeline thread and writes it, or writes the error that stopped it. Its
-    /// Verbose and Debug lines follow. Ctrl+C cancels the read and stops the pipeline.
-    /// </summary>
-    private protected void ReadAndWrite(OperationRequest request)
-    {
-        AnnounceSignIn(request);
-        var log = NewLog();
-        OperationStatus status;
         try
         {
-            status = log.VerboseEnabled || log.DebugEnabled ? ReadShowingDiagnostics(request, log) : OperationStatusReader.Read(request, log, StopToken);
+            queue!.WriteUntil(work, Write, stopping.Token);
         }
-        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
         }
-        catch (OperationStatusException ex) when (ex.Kind == FailureKind.Authentication)
-        {
-            // Without a token no item can be read: one error, and the command ends.
-            log.Drain(this);
-            ThrowTerminatingError(ToErrorRecord(ex));
-            return;
-        }
-        catch (OperationStatusException ex)
-        {
-            log.Drain(this);
-            WriteError(ToErrorRecord(ex));
-            return;
-        }
-
-        log.Drain(this);
-        WriteObject(status);
     }
 
-    /// <summary>
-    /// A read whose Verbose and Debug lines reach the host as they happen (a retry's line before the retries
-    /// end): the read runs on the thread pool, and this, the pipeline thread, writes the lines meanwhile.
-    /// </summary>
-    private OperationStatus ReadShowingDiagnostics(OperationRequest request, RelayLog log)
+    /// <summary>Writes everything reported so far, without waiting for more.</summary>
+    private protected void WritePending() => WriteUntilDone(Task.CompletedTask);
+
+    /// <summary>The error record of an engine error; an error that ends the command is thrown as a terminating error.</summary>
+    private protected ErrorRecord ToErrorRecord(CommandError error) =>
+        new(error.Exception, ErrorIdPrefix + error.ErrorId, (ErrorCategory)(int)error.Category, error.Target);
+
+    private void Write(OutputQueue.Record record)
     {
-        var reading = OperationStatusReader.ReadAsync(request, log, StopToken);
-        WaitDraining(reading, log);
-        return reading.GetAwaiter().GetResult();
-    }
-
-    /// <summary>
-    /// Waits on the pipeline thread for background work to end, writing its Verbose and Debug lines meanwhile
-    /// (and calling <paramref name="tick"/>, for progress). Ctrl+C ends the wait with PipelineStoppedException.
-    /// </summary>
-    private protected void WaitDraining(Task work, RelayLog log, Action? tick = null)
-    {
-        // Waits without throwing, so that the work's own exception comes out of GetResult as it was thrown.
-        while (!((IAsyncResult)work).AsyncWaitHandle.WaitOne(50))
+        switch (record.Kind)
         {
-            log.Drain(this);
-            tick?.Invoke();
-            if (StopToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
+            case OutputQueue.RecordKind.Output:
+                WriteObject(record.Value);
+                break;
+            case OutputQueue.RecordKind.Error:
+                var error = (CommandError)record.Value;
+                if (error.EndsCommand)
+                {
+                    ThrowTerminatingError(ToErrorRecord(error));
+                }
+
+                WriteError(ToErrorRecord(error));
+                break;
+            case OutputQueue.RecordKind.Warning:
+                WriteWarning((string)record.Value);
+                break;
+            case OutputQueue.RecordKind.Information:
+                WriteInformation(new InformationRecord(record.Value, MyInvocation.MyCommand.Name));
+                break;
+            case OutputQueue.RecordKind.Verbose:
+                WriteVerbose((string)record.Value);
+                break;
+            case OutputQueue.RecordKind.Debug:
+                WriteDebug((string)record.Value);
+                break;
+            case OutputQueue.RecordKind.Progress:
+                var update = (ProgressUpdate)record.Value;
+                WriteProgress(new ProgressRecord(update.Id, update.Activity, update.Status)
+                {
+                    ParentActivityId = update.ParentId,
+                    PercentComplete = update.Percent,
+                    RecordType = update.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+                });
+                break;
         }
-
-        log.Drain(this);
     }
-
-    /// <summary>Says under -Verbose, once per credential and audience in this command, how it signs in; never a token.</summary>
-    private protected void AnnounceSignIn(OperationRequest request)
-    {
-        if (verboseShown && announced.Add(request.Credential.Description + "|" + request.Scope))
-        {
-            WriteVerbose($"Signing in with {request.Credential.Description} for {request.Scope}; its tokens are kept for the session.");
-        }
-    }
-
-    /// <summary>A log that formats only what this command's Verbose and Debug preferences will show.</summary>
-    private protected RelayLog NewLog() => new(verboseShown, debugShown);
 
     /// <summary>Whether a stream is shown: its common parameter when given, else its preference variable.</summary>
     private bool IsStreamShown(string parameter, string preferenceVariable)
@@ -241,45 +174,5 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
             string text => !(text.Equals("SilentlyContinue", StringComparison.OrdinalIgnoreCase) || text.Equals("Ignore", StringComparison.OrdinalIgnoreCase)),
             _ => false,
         };
-    }
-
-    /// <summary>An ErrorRecord for a failed read: a category that fits, an id that names the server's code, the operation id as target.</summary>
-    private protected ErrorRecord ToErrorRecord(OperationStatusException ex)
-    {
-        var (category, id) = ex.Kind switch
-        {
-            FailureKind.Authentication => (ErrorCategory.AuthenticationError, "AuthenticationFailed"),
-            FailureKind.Network => (ErrorCategory.ConnectionError, "ConnectionFailed"),
-            FailureKind.Timeout => (ErrorCategory.OperationTimeout, "Timeout"),
-            FailureKind.InvalidResponse => (ErrorCategory.InvalidResult, "InvalidResponse"),
-            FailureKind.NameResolution => (ErrorCategory.ConnectionError, "NameNotResolved"),
-            FailureKind.Certificate => (ErrorCategory.SecurityError, "CertificateNotTrusted"),
-            FailureKind.Unexpected => (ErrorCategory.NotSpecified, "UnexpectedFailure"),
-            _ => (HttpCategory(ex.StatusCode ?? 0), "Http" + ex.StatusCode + CodeSuffix(ex.ErrorCode)),
-        };
-
-        return new ErrorRecord(ex, ErrorIdPrefix + id, category, ex.OperationId);
-    }
-
-    private static ErrorCategory HttpCategory(int status) => status switch
-    {
-        400 => ErrorCategory.InvalidArgument,
-        401 => ErrorCategory.AuthenticationError,
-        403 => ErrorCategory.PermissionDenied,
-        404 or 410 => ErrorCategory.ObjectNotFound,
-        408 => ErrorCategory.OperationTimeout,
-        409 => ErrorCategory.ResourceBusy,
-        429 => ErrorCategory.LimitsExceeded,
-        >= 500 => ErrorCategory.ResourceUnavailable,
-        _ => ErrorCategory.InvalidOperation,
-    };
-
-    /// <summary>".Code" to end an error id with a service's error code (only its safe characters), or nothing without one.</summary>
-    private protected static string CodeSuffix(string? code) => code is { Length: > 0 } ? "." + SafeId(code) : string.Empty;
-
-    private static string SafeId(string code)
-    {
-        var safe = Regex.Replace(code, "[^A-Za-z0-9_.-]", string.Empty);
-        return safe.Length > 64 ? safe.Substring(0, 64) : safe;
     }
 }

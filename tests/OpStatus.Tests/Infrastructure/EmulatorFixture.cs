@@ -5,10 +5,13 @@ namespace OpStatus.Tests.Infrastructure;
 
 /// <summary>
 /// One emulator for the whole test run, with the process set up as Azure Automation sets up a runbook:
-/// IDENTITY_ENDPOINT and IDENTITY_HEADER point at the emulator's managed-identity endpoint.
+/// IDENTITY_ENDPOINT and IDENTITY_HEADER point at the emulator's managed-identity endpoint. Every test class gets
+/// it as a class fixture, so that classes run in parallel; the emulator is started once and lives as long as the run.
 /// </summary>
 public sealed class EmulatorFixture : IAsyncLifetime
 {
+    private static readonly Lazy<Task<AzureEmulator>> Shared = new(StartOnceAsync);
+
     private static readonly string[] CredentialVariables =
     {
         "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_SECRET", "AZURE_CLIENT_CERTIFICATE_PATH",
@@ -31,7 +34,11 @@ public sealed class EmulatorFixture : IAsyncLifetime
     /// <summary>The built module's manifest, as a user imports it.</summary>
     public static string ModuleManifest => Path.Combine(RepoRoot, "out", "OpStatus", "OpStatus.psd1");
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => Emulator = await Shared.Value;
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private static async Task<AzureEmulator> StartOnceAsync()
     {
         var certificates = Environment.GetEnvironmentVariable("OPSTATUS_TEST_CERTS");
         var bundle = Environment.GetEnvironmentVariable("SSL_CERT_FILE");
@@ -53,18 +60,17 @@ public sealed class EmulatorFixture : IAsyncLifetime
             Environment.SetEnvironmentVariable(name, null);
         }
 
-        Emulator = await AzureEmulator.StartAsync(certificates);
-        Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", Emulator.IdentityEndpoint.ToString());
-        Environment.SetEnvironmentVariable("IDENTITY_HEADER", Emulator.IdentityHeader);
+        var emulator = await AzureEmulator.StartAsync(certificates);
+        Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", emulator.IdentityEndpoint.ToString());
+        Environment.SetEnvironmentVariable("IDENTITY_HEADER", emulator.IdentityHeader);
 
         // Retries back off in milliseconds here, so fault tests run fast; the default is 800 ms.
         Environment.SetEnvironmentVariable("OPSTATUS_RETRY_DELAY_MS", "20");
 
         // A try that gets no answer is abandoned after 1.5 s here (100 s by default), so hang tests run fast.
         Environment.SetEnvironmentVariable("OPSTATUS_NETWORK_TIMEOUT_MS", "1500");
+        return emulator;
     }
-
-    public async Task DisposeAsync() => await Emulator.DisposeAsync();
 
     private static string FindRepoRoot()
     {
@@ -76,12 +82,6 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
         return folder?.FullName ?? throw new InvalidOperationException("Cannot find the repository root (no OpStatus.psd1 above the test folder).");
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class EmulatorCollection : ICollectionFixture<EmulatorFixture>
-{
-    public const string Name = "Emulator";
 }
 
 /// <summary>Tests that change what the whole process shares (the token endpoint's behaviour) run alone.</summary>

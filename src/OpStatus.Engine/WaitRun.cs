@@ -1,0 +1,301 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace OpStatus.Engine;
+
+/// <summary>
+/// One Wait-OperationStatus command: takes statuses, async-operation URLs and start responses as they come, polls the
+/// unfinished ones all at the same time (<see cref="OperationWaiter"/>), and reports through the command's output each
+/// final status as soon as its operation ends, the error of each that failed, was canceled, timed out or could not be
+/// followed, its verbose lines, and its progress. <see cref="CompleteAsync"/> completes when every operation has ended
+/// (with -Any, the first).
+/// </summary>
+internal sealed class WaitRun : IDisposable
+{
+    private readonly CommandContext context;
+    private readonly bool any;
+    private readonly int timeoutSeconds;
+    private readonly TrustedHosts trusted;
+    private readonly OperationWaiter waiter;
+    private readonly WaitProgress progress;
+    private readonly object gate = new();
+    private readonly TaskCompletionSource<bool> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IDisposable ticker;
+    private int next;
+    private int unfinished;
+    private bool inputEnded;
+    private bool satisfied;
+
+    /// <param name="timeoutSeconds">-Timeout as given, for the timeout error's message; -1 for none.</param>
+    /// <param name="any">-Any: the first operation to end is the one result.</param>
+    public WaitRun(CommandContext context, WaitOptions options, int timeoutSeconds, bool any, TrustedHosts trusted)
+    {
+        this.context = context;
+        this.any = any;
+        this.timeoutSeconds = timeoutSeconds;
+        this.trusted = trusted;
+        progress = new WaitProgress(context.Output, context.Clock);
+        waiter = new OperationWaiter(options, context.Output, OnEvent, context.Stopping, context.Clock);
+        ticker = context.Clock.Every(TimeSpan.FromSeconds(1), Tick);
+    }
+
+    /// <summary>True once -Any has its result: later input is not waited on.</summary>
+    public bool Satisfied
+    {
+        get
+        {
+            lock (gate)
+            {
+                return satisfied;
+            }
+        }
+    }
+
+    /// <summary>True when every operation still waited on waits for its next poll (see <see cref="OperationWaiter.Quiet"/>).</summary>
+    internal bool Quiet => waiter.Quiet;
+
+    /// <summary>A status read before: a final one is passed on, another is polled with the request it was read with (or this command's sign-in, when it gave one).</summary>
+    public void AddStatus(OperationStatus status)
+    {
+        if (Satisfied)
+        {
+            return;
+        }
+
+        var readWith = OperationRequest.Of(status);
+        var request = context.SignIn.Given ? readWith.WithCredential(context.SignIn.CredentialFor(readWith.Cloud)) : readWith;
+        if (status.IsTerminal)
+        {
+            Finish(new WaitFinished(Receive(null), request, status));
+            return;
+        }
+
+        context.Announce(request);
+        var index = Receive(request);
+        lock (gate)
+        {
+            progress.Polled(index, status);
+        }
+
+        waiter.Add(index, request, status);
+    }
+
+    /// <summary>An async-operation URL given with -Uri: polled at once when tokens may go to its host, refused otherwise.</summary>
+    public void AddUri(Uri uri) => AddUrl(uri, firstDelay: null, header: null);
+
+    /// <summary>
+    /// The response of a request that started an operation: poll the URL of its operation header (after its
+    /// Retry-After), or, when it has none, report what the response itself says: done, or failed.
+    /// </summary>
+    public void AddResponse(StartResponse response)
+    {
+        if (Satisfied)
+        {
+            return;
+        }
+
+        var outcome = response.Decide(context.SignIn);
+        switch (outcome.Kind)
+        {
+            case StartOutcomeKind.Poll:
+                AddUrl(outcome.PollUri!, outcome.RetryAfter, outcome.Header);
+                return;
+            case StartOutcomeKind.Done:
+                if (context.Output.VerboseEnabled)
+                {
+                    context.Output.Verbose(outcome.Note!);
+                }
+
+                Finish(new WaitFinished(Receive(null), outcome.Request!, outcome.Status!));
+                return;
+        }
+
+        var (category, suffix) = outcome.Kind switch
+        {
+            StartOutcomeKind.InvalidHeader => (FailureCategory.InvalidData, string.Empty),
+            StartOutcomeKind.RequestFailed => (FailureCategory.InvalidResult, FailureClassifier.CodeSuffix(outcome.ServerCode)),
+            _ => (FailureCategory.InvalidArgument, string.Empty),
+        };
+        context.Output.Error(CommandError.Refused(outcome.Invalid!, category, suffix));
+    }
+
+    /// <summary>The input has ended: completes when every operation received has ended, or -Any has its result.</summary>
+    public Task CompleteAsync()
+    {
+        lock (gate)
+        {
+            inputEnded = true;
+            EndIfDone();
+        }
+
+        return done.Task;
+    }
+
+    /// <summary>Stops every loop (Ctrl+C, -Any satisfied, an error that ends the command); they report nothing more.</summary>
+    public void Cancel() => waiter.Cancel();
+
+    public void Dispose()
+    {
+        ticker.Dispose();
+        // Ends every loop before anything they use is released: no background work outlives the command.
+        waiter.Dispose();
+    }
+
+    private void AddUrl(Uri uri, TimeSpan? firstDelay, string? header)
+    {
+        if (Satisfied)
+        {
+            return;
+        }
+
+        var request = AsyncOperationUri.RequestFor(uri, trusted, context.SignIn, out var invalid);
+        if (request is null)
+        {
+            var message = header is null ? invalid!.Message : $"The {header} header of the response: {invalid!.Message}";
+            context.Output.Error(new CommandError(new ArgumentException(message), invalid.ErrorId, FailureCategory.InvalidArgument, uri));
+            return;
+        }
+
+        context.Announce(request);
+        waiter.Add(Receive(request), request, null, firstDelay);
+    }
+
+    /// <summary>Numbers a received operation (from 0, in the order received) and counts it; one still to poll is shown in the progress.</summary>
+    private int Receive(OperationRequest? polled)
+    {
+        lock (gate)
+        {
+            var index = next++;
+            unfinished++;
+            progress.Received(index, polled);
+            return index;
+        }
+    }
+
+    /// <summary>What a loop reported, from any thread: turned into output, errors, verbose lines and progress, in the order reported.</summary>
+    private void OnEvent(WaitEvent e)
+    {
+        switch (e)
+        {
+            case WaitFinished finished:
+                Finish(finished);
+                return;
+            case WaitPolled polled:
+                lock (gate)
+                {
+                    if (context.Output.VerboseEnabled)
+                    {
+                        context.Output.Verbose(WaitMessages.Polled(polled));
+                    }
+
+                    progress.Polled(e.Index, polled.Status);
+                }
+
+                return;
+            case WaitPollFailed pollFailed:
+                if (context.Output.VerboseEnabled)
+                {
+                    context.Output.Verbose(WaitMessages.PollFailed(pollFailed));
+                }
+
+                return;
+            case WaitAbandoned abandoned:
+                var error = FailureClassifier.ErrorOf(abandoned.Error);
+                if (error.EndsCommand)
+                {
+                    // No token can be had: no operation can be read, so this error ends the command.
+                    waiter.Cancel();
+                }
+
+                End(e.Index, failed: true, () => context.Output.Error(error));
+                return;
+            case WaitTimedOut timedOut:
+                End(e.Index, failed: true, () => context.Output.Error(new CommandError(
+                    WaitMessages.TimedOut(timedOut, timeoutSeconds),
+                    "Timeout",
+                    FailureCategory.OperationTimeout,
+                    (object?)timedOut.LastStatus ?? e.Request.Uri)));
+                return;
+        }
+    }
+
+    /// <summary>An operation that ended: its final status, then, when it failed or was canceled, its error.</summary>
+    private void Finish(WaitFinished finished)
+    {
+        lock (gate)
+        {
+            if (any && satisfied)
+            {
+                // -Any has its one result: an operation that ended in the same moment is not written.
+                return;
+            }
+
+            if (context.Output.VerboseEnabled)
+            {
+                context.Output.Verbose(WaitMessages.Finished(finished));
+            }
+
+            var failure = WaitMessages.Failure(finished.Status);
+            End(finished.Index, failure is not null, () =>
+            {
+                context.Output.Output(finished.Status);
+                if (failure is not null)
+                {
+                    var canceled = WaitMessages.OutcomeOf(finished.Status) == WaitOutcome.Canceled;
+                    context.Output.Error(new CommandError(
+                        failure,
+                        (canceled ? "OperationCanceled" : "OperationFailed") + FailureClassifier.CodeSuffix(finished.Status.Error?.Code),
+                        canceled ? FailureCategory.OperationStopped : FailureCategory.InvalidResult,
+                        finished.Status));
+                }
+            });
+
+            if (any)
+            {
+                satisfied = true;
+                waiter.Cancel();
+                progress.EndAll();
+                EndIfDone();
+            }
+        }
+    }
+
+    /// <summary>Reports how an operation ended and counts it; the last one completes the wait.</summary>
+    private void End(int index, bool failed, Action report)
+    {
+        lock (gate)
+        {
+            if (any && satisfied)
+            {
+                return;
+            }
+
+            progress.Ended(index, failed);
+            report();
+            unfinished--;
+            EndIfDone();
+        }
+    }
+
+    private void EndIfDone()
+    {
+        if ((satisfied || (inputEnded && unfinished == 0)) && !done.Task.IsCompleted)
+        {
+            ticker.Dispose();
+            progress.Finish();
+            done.TrySetResult(true);
+        }
+    }
+
+    private void Tick()
+    {
+        lock (gate)
+        {
+            if (!done.Task.IsCompleted)
+            {
+                progress.Tick();
+            }
+        }
+    }
+}
