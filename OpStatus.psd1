@@ -22,11 +22,9 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Azure', 'AsyncOperation', 'LongRunningOperation', 'DevCenter', 'Redis', 'LogAnalytics', 'Runbook')
+            Tags         = @('Azure', 'AsyncOperation', 'LongRunningOperation', 'DevCenter', 'Redis', 'LogAnalytics', 'Runbook', 'Automation', 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS')
             LicenseUri   = 'https://opensource.org/licenses/MIT'
-            # PLACEHOLDER: the public repository's address, to be set before the first gallery release.
-            ProjectUri   = 'https://example.invalid/opstatus'
-            ReleaseNotes = '0.1.0: first release. Get-DevCenterOperationStatus, Get-CacheOperationStatus, Get-LogAnalyticsOperationStatus and Wait-OperationStatus.'
+            ReleaseNotes = '0.1.0: first release. Get-DevCenterOperationStatus, Get-CacheOperationStatus and Get-LogAnalyticsOperationStatus read the status of an asynchronous operation of their service, many piped ids at a time in input order, within one read limit per subscription; Wait-OperationStatus polls statuses, async-operation URLs or the responses that started operations until they end, with a deadline per operation. One sign-in for the session (managed identity, the default Azure credential chain or a given token), retries with Retry-After, errors whose ids name the command and the service''s code, help for every cmdlet and about_OpStatus.'
         }
     }
 }

@@ -1,14 +1,15 @@
+#!/usr/bin/env pwsh
 <#
 .SYNOPSIS
     Builds, documents, tests and packages the OpStatus module.
 
 .DESCRIPTION
     With no switch, builds the solution; the module project then lays out the importable module
-    folder out/OpStatus/. The switches add steps, always run in this order:
-    -Clean, build, -Docs, -Test, -Package.
+    folder out/OpStatus/, help included (the MAML in docs/en-US, made from its markdown). The
+    switches add steps, always run in this order: -Clean, -Docs, build, -Test, -Package.
 
     Needs the .NET SDK named in global.json. -Test also needs PowerShell 7 (pwsh) with Pester 5,
-    -Docs needs platyPS. Runs on PowerShell 7 and on Windows PowerShell 5.1.
+    -Docs needs platyPS 0.14. Runs on PowerShell 7 and on Windows PowerShell 5.1.
 
 .PARAMETER Configuration
     The build configuration: Release (the default) or Debug.
@@ -24,16 +25,14 @@
     expression selects (e.g. "Reliability=Fault"); the Pester suite runs whole.
 
 .PARAMETER Docs
-    Copies the shared parameter sections of docs/parameters into the cmdlet pages of docs/en-US,
-    then builds external help from docs/en-US into out/OpStatus/en-US with platyPS, when it is
-    installed.
+    Regenerates the help the build ships from its markdown source: copies the shared parameter
+    sections of docs/parameters into the cmdlet pages of docs/en-US, then makes
+    docs/en-US/OpStatus.dll-Help.xml and docs/en-US/about_OpStatus.help.txt with platyPS 0.14
+    (Install-Module platyPS -RequiredVersion 0.14.2). Commit them with the markdown: -Test fails when
+    they differ from what platyPS makes of it.
 
 .PARAMETER Package
-    Builds, then zips out/OpStatus into out/OpStatus-<ModuleVersion>.zip. Refuses when the module
-    folder has no external help (build it with -Docs), unless -NoHelp is given.
-
-.PARAMETER NoHelp
-    With -Package, packages a module that has no external help, with a warning.
+    Builds, then zips out/OpStatus, help included, into out/OpStatus-<ModuleVersion>.zip.
 
 .PARAMETER Try
     Opens a pwsh to try the module offline: builds when the module or the emulator is missing,
@@ -70,8 +69,6 @@ param(
 
     [switch] $Package,
 
-    [switch] $NoHelp,
-
     [switch] $Clean,
 
     [switch] $Try
@@ -88,6 +85,9 @@ if (-not $PSBoundParameters.ContainsKey('InformationAction')) {
 
 $RepoRoot = $PSScriptRoot
 $ModuleDir = [System.IO.Path]::Combine($RepoRoot, 'out', 'OpStatus')
+$HelpSource = [System.IO.Path]::Combine($RepoRoot, 'docs', 'en-US')
+# The help the build ships (src/OpStatus/OpStatus.csproj copies it into out/OpStatus/en-US/), made from the markdown by -Docs.
+$HelpFiles = 'OpStatus.dll-Help.xml', 'about_OpStatus.help.txt'
 $CertDir = [System.IO.Path]::Combine($RepoRoot, 'out', 'testcerts')
 $EmulatorDll = [System.IO.Path]::Combine($RepoRoot, 'tests', 'OpStatus.Emulator', 'bin', $Configuration, 'net10.0', 'OpStatus.Emulator.dll')
 
@@ -207,8 +207,24 @@ function Sync-SharedParameter([switch] $Check) {
     $stale
 }
 
-function Test-PlatyPS {
-    [bool](Get-Module -ListAvailable -Name platyPS)
+# platyPS 0.14, the version the committed help was made with (another version writes other MAML); $null without it.
+function Get-PlatyPS {
+    Get-Module -ListAvailable -Name platyPS | Where-Object { $_.Version.Major -eq 0 -and $_.Version.Minor -eq 14 } |
+        Sort-Object -Property Version -Descending | Select-Object -First 1
+}
+
+# Makes the MAML of docs/en-US into a new folder with platyPS, and returns that folder.
+function New-HelpFromMarkdown {
+    $platyPS = Get-PlatyPS
+    if (-not $platyPS) {
+        throw 'platyPS 0.14 is not installed, so the help cannot be made from docs/en-US. Install it with: Install-Module platyPS -RequiredVersion 0.14.2 -Scope CurrentUser'
+    }
+
+    Import-Module -ModuleInfo $platyPS
+    $folder = Join-Path ([System.IO.Path]::GetTempPath()) "opstatus-help-$([guid]::NewGuid().ToString('n'))"
+    # Cmdlet help becomes OpStatus.dll-Help.xml, about_OpStatus.md becomes about_OpStatus.help.txt.
+    New-ExternalHelp -Path $HelpSource -OutputPath $folder -Force | Out-Null
+    $folder
 }
 
 function Invoke-Docs {
@@ -217,22 +233,16 @@ function Invoke-Docs {
         Write-Information "    shared parameter sections copied into $page"
     }
 
-    if (-not (Test-PlatyPS)) {
-        Write-Warning 'platyPS is not installed, so no external help was built. Install it with: Install-Module platyPS -Scope CurrentUser'
-        return
+    $made = New-HelpFromMarkdown
+    try {
+        foreach ($name in $HelpFiles) {
+            Copy-Item -LiteralPath (Join-Path $made $name) -Destination (Join-Path $HelpSource $name) -Force
+            Write-Information "    docs/en-US/$name"
+        }
     }
-
-    $source = [System.IO.Path]::Combine($RepoRoot, 'docs', 'en-US')
-    if (-not (Get-ChildItem -Path (Join-Path $source '*.md') -ErrorAction SilentlyContinue)) {
-        Write-Warning "There is no markdown help in $source, so no external help was built."
-        return
+    finally {
+        Remove-Item -LiteralPath $made -Recurse -Force
     }
-
-    Import-Module -Name platyPS
-    $target = Join-Path $ModuleDir 'en-US'
-    # Cmdlet help becomes OpStatus.dll-Help.xml, about_OpStatus.md becomes about_OpStatus.help.txt.
-    New-ExternalHelp -Path $source -OutputPath $target -Force | Out-Null
-    Write-Information "    help written to $target"
 }
 
 # Makes the emulator's test certificates in out/testcerts/, as tests/run.sh does: ca.pem (the test CA),
@@ -340,9 +350,10 @@ function Read-SuiteCount {
 function Test-Doc {
     $passed = 0
     $failed = 0
+    $skipped = 0
     $stale = @(Sync-SharedParameter -Check)
     if ($stale.Count -gt 0) {
-        Write-Warning "The shared parameter sections of $($stale -join ', ') differ from docs/parameters/. Edit them there, then run ./build.ps1 -Docs to copy them into the pages."
+        Write-Warning "The shared parameter sections of $($stale -join ', ') differ from docs/parameters/. Edit them there, then run ./build.ps1 -Docs to copy them into the pages, and commit both."
         $failed++
     }
     else {
@@ -350,7 +361,34 @@ function Test-Doc {
         $passed++
     }
 
-    [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = 0 }
+    if (-not (Get-PlatyPS)) {
+        Write-Warning 'platyPS 0.14 is not installed, so the shipped help was not compared with its markdown (Install-Module platyPS -RequiredVersion 0.14.2).'
+        $skipped++
+    }
+    else {
+        $made = New-HelpFromMarkdown
+        try {
+            $differ = @($HelpFiles | Where-Object {
+                    $committed = Join-Path $HelpSource $_
+                    -not (Test-Path -LiteralPath $committed) -or
+                    [Convert]::ToBase64String([System.IO.File]::ReadAllBytes($committed)) -ne [Convert]::ToBase64String([System.IO.File]::ReadAllBytes((Join-Path $made $_)))
+                })
+        }
+        finally {
+            Remove-Item -LiteralPath $made -Recurse -Force
+        }
+
+        if ($differ.Count -gt 0) {
+            Write-Warning "docs/en-US/$($differ -join ' and docs/en-US/') is not what platyPS makes of docs/en-US/*.md: the shipped help is stale. Run ./build.ps1 -Docs and commit the result."
+            $failed++
+        }
+        else {
+            Write-Information '    [+] the shipped help (docs/en-US/*.xml, *.help.txt) is what platyPS makes of docs/en-US/*.md'
+            $passed++
+        }
+    }
+
+    [pscustomobject]@{ Passed = $passed; Failed = $failed; Skipped = $skipped }
 }
 
 function Invoke-Test {
@@ -547,13 +585,10 @@ function Invoke-Package {
         throw "$manifest is missing: build the module first."
     }
 
-    $maml = [System.IO.Path]::Combine($ModuleDir, 'en-US', 'OpStatus.dll-Help.xml')
-    if (-not (Test-Path -LiteralPath $maml)) {
-        if (-not $NoHelp) {
-            throw "$ModuleDir has no external help ($maml is missing), so Get-Help would show no descriptions. Run ./build.ps1 -Docs -Package (needs platyPS 0.14: Install-Module platyPS -RequiredVersion 0.14.2), or add -NoHelp to package without help."
+    foreach ($name in $HelpFiles) {
+        if (-not (Test-Path -LiteralPath ([System.IO.Path]::Combine($ModuleDir, 'en-US', $name)))) {
+            throw "$ModuleDir has no en-US/$name, so Get-Help would show no descriptions. Build again (./build.ps1 -Package builds first); the build copies it from docs/en-US."
         }
-
-        Write-Warning "Packaging without external help (-NoHelp): Get-Help will show syntax only."
     }
 
     # OpStatus.psd1 at the repository root is the one source of the version.
@@ -571,23 +606,20 @@ function Invoke-Package {
     Write-Information "    $zip"
 }
 
-# No switch means build; -Test and -Package build first; -Clean, -Docs and -Try alone do only that (-Try builds when it must).
-$build = $Test -or $Package -or -not ($Clean -or $Docs -or $Try)
+# No switch means build; -Docs, -Test and -Package build too; -Clean and -Try alone do only that (-Try builds when it must).
+$build = $Test -or $Package -or $Docs -or -not ($Clean -or $Try)
 
 if ($Clean) {
     Invoke-Clean
 }
 
-if ($build) {
-    Invoke-Build
+if ($Docs) {
+    # Before the build, which ships what it makes.
+    Invoke-Docs
 }
 
-if ($Docs) {
-    Invoke-Docs
-}
-elseif ($Test -and (Test-PlatyPS)) {
-    # The help tests need external help; build it when platyPS is at hand.
-    Invoke-Docs
+if ($build) {
+    Invoke-Build
 }
 
 if ($Test) {

@@ -241,65 +241,115 @@ Describe 'OpStatus module' {
             $Module.ExportedAliases.Count | Should -Be 0
         }
 
-        It 'Get-Help <CommandName> shows the synopsis, every parameter''s description and every example' -ForEach @($ManifestCmdlets | ForEach-Object { @{ CommandName = $_ } }) {
-            # Without external help, Get-Help makes up a synopsis from the syntax; that is not help.
-            if (-not (Get-ChildItem -Path (Join-Path $ModuleDir 'en-US') -Filter '*-Help.xml' -ErrorAction SilentlyContinue)) {
-                Set-ItResult -Skipped -Because 'platyPS is not installed, so no external help was built (Install-Module platyPS -RequiredVersion 0.14.2, then ./build.ps1 -Docs -Test)'
-                return
+        It 'Get-Help <CommandName> shows the synopsis, the description, every parameter''s description and every example, in a pwsh with no platyPS' -ForEach @($ManifestCmdlets | ForEach-Object { @{ CommandName = $_ } }) {
+            # A child pwsh whose module path holds no platyPS, as a user's right after the build: the help is the build's own.
+            $script = {
+                param($Manifest, $Name)
+                $env:PSModulePath = ($env:PSModulePath -split [System.IO.Path]::PathSeparator | Where-Object { -not (Test-Path -LiteralPath (Join-Path $_ 'platyPS')) }) -join [System.IO.Path]::PathSeparator
+                Import-Module $Manifest -ErrorAction Stop
+                $help = Get-Help -Name $Name -Full
+                $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
+                [pscustomobject]@{
+                    PlatyPS     = @(Get-Module -ListAvailable -Name platyPS).Count
+                    Synopsis    = "$($help.Synopsis)".Trim()
+                    Description = ($help.description.Text -join ' ').Trim()
+                    Parameters  = @((Get-Command -Name $Name).Parameters.Keys | Where-Object { $_ -notin $common } | ForEach-Object {
+                            $p = @($help.parameters.parameter | Where-Object name -EQ $_)
+                            '{0}={1}' -f $_, $(if ($p.Count -eq 1) { ($p[0].description.Text -join ' ').Trim().Length } else { 0 })
+                        })
+                    Examples    = @($help.examples.example).Count
+                    ExamplesText = Get-Help -Name $Name -Examples | Out-String -Width 200
+                } | ConvertTo-Json -Compress
             }
+            $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+            $found = & $pwsh -NoProfile -NonInteractive -Command "& { $script } '$ModuleManifest' '$CommandName'" | ConvertFrom-Json
 
-            $help = Get-Help -Name $CommandName -Full
-            $help.Synopsis | Should -Not -BeNullOrEmpty
-            $help.Synopsis.Trim() | Should -Not -BeLike "$CommandName *"
-
-            $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters
-            foreach ($name in (Get-Command -Name $CommandName).Parameters.Keys | Where-Object { $_ -notin $common }) {
-                $parameter = @($help.parameters.parameter | Where-Object name -EQ $name)
-                $parameter.Count | Should -Be 1 -Because "-$name is documented"
-                ($parameter[0].description.Text -join ' ').Trim() | Should -Not -BeNullOrEmpty -Because "-$name has a description"
+            $found.PlatyPS | Should -Be 0
+            $found.Synopsis | Should -Not -BeNullOrEmpty
+            # Without help, Get-Help makes a synopsis of the syntax; that is not help.
+            $found.Synopsis | Should -Not -BeLike "$CommandName *"
+            $found.Description.Length | Should -BeGreaterThan 100
+            $found.Parameters | Should -Not -BeNullOrEmpty
+            foreach ($parameter in $found.Parameters) {
+                $parameter | Should -Not -BeLike '*=0' -Because "every parameter has a description ($parameter characters)"
             }
 
             $markdown = Get-Content -LiteralPath (Join-Path $RepoRoot "docs/en-US/$CommandName.md") -Raw
             $examples = [regex]::Matches($markdown, '(?m)^### Example \d+').Count
-            @($help.examples.example).Count | Should -Be $examples
+            $examples | Should -BeGreaterThan 0
+            $found.Examples | Should -Be $examples
+            $found.ExamplesText | Should -Match 'Example 1:'
         }
 
-        It 'Get-Help about_OpStatus finds the conceptual help' {
-            if (-not (Test-Path -LiteralPath (Join-Path $ModuleDir 'en-US/about_OpStatus.help.txt'))) {
-                Set-ItResult -Skipped -Because 'platyPS is not installed, so no external help was built (Install-Module platyPS -RequiredVersion 0.14.2, then ./build.ps1 -Docs -Test)'
-                return
+        It 'Get-Help about_OpStatus finds the conceptual help, in a pwsh with no platyPS' {
+            $pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+            $text = & $pwsh -NoProfile -NonInteractive -Command "Import-Module '$ModuleManifest' -ErrorAction Stop; Get-Help about_OpStatus | Out-String -Width 120" | Out-String
+
+            $text | Should -Match 'SHORT DESCRIPTION'
+            $text | Should -Match 'Reads the status of Azure asynchronous operations'
+            $text | Should -Match 'ERROR TYPES TO CATCH'
+        }
+
+        It 'has no placeholder text in its help, markdown or built' {
+            $files = @(Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'docs') -Recurse -File) + @(Get-ChildItem -LiteralPath (Join-Path $ModuleDir 'en-US') -File)
+            $files.Count | Should -BeGreaterThan 4
+            foreach ($file in $files) {
+                $text = Get-Content -LiteralPath $file.FullName -Raw
+                $text | Should -Not -Match '\{\{[^}]*\}\}' -Because "$($file.Name) is not a template"
+                $text | Should -Not -Match 'Fill [^.\n]*Description' -Because "$($file.Name) is not a template"
+                $text | Should -Not -Match '(?m)^### -ProgressAction' -Because "$($file.Name) documents only the module's parameters"
             }
-
-            (Get-Help -Name about_OpStatus | Out-String) | Should -Match 'OpStatus'
         }
 
-        It 'carries what a gallery package needs: a LICENSE that matches the manifest, ProjectUri and ReleaseNotes' {
+        It 'points to help that exists: every Get-Help topic named in the README, the help and the messages is shipped' {
+            $named = @(Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'docs/en-US') -Filter '*.md') + @(Get-Item -LiteralPath (Join-Path $RepoRoot 'README.md')) +
+                @(Get-ChildItem -LiteralPath (Join-Path $RepoRoot 'src') -Recurse -Filter '*.cs') |
+                ForEach-Object { [regex]::Matches((Get-Content -LiteralPath $_.FullName -Raw), 'Get-Help (about_\w+|[A-Z][a-z]+-\w+)') } |
+                ForEach-Object { $_.Groups[1].Value } | Sort-Object -Unique
+            $named | Should -Contain 'about_OpStatus'
+            foreach ($topic in $named) {
+                if ($topic -like 'about_*') {
+                    Test-Path -LiteralPath (Join-Path $ModuleDir "en-US/$topic.help.txt") | Should -BeTrue -Because "$topic is named"
+                }
+                else {
+                    $topic | Should -BeIn @($Manifest.CmdletsToExport) -Because "Get-Help $topic is named"
+                }
+            }
+        }
+
+        It 'carries what a gallery package needs: a LICENSE that matches the manifest, release notes of this version, the gallery''s tags, no placeholder' {
             $license = Join-Path $RepoRoot 'LICENSE'
             Test-Path -LiteralPath $license | Should -BeTrue
             (Get-Content -LiteralPath $license -TotalCount 1) | Should -Be 'MIT License'
             $Manifest.Copyright | Should -BeLike '*MIT License*'
             $data = $Manifest.PrivateData.PSData
             $data.LicenseUri | Should -BeLike '*/MIT'
-            $data.ProjectUri | Should -Not -BeNullOrEmpty
             $data.ReleaseNotes | Should -BeLike "$($Manifest.ModuleVersion):*"
-            $Module.ProjectUri | Should -Not -BeNullOrEmpty
+            foreach ($tag in 'PSEdition_Core', 'PSEdition_Desktop', 'Windows', 'Linux', 'MacOS', 'Azure') {
+                $data.Tags | Should -Contain $tag
+            }
+
+            (Get-Content -LiteralPath (Join-Path $RepoRoot 'OpStatus.psd1') -Raw) | Should -Not -Match 'example\.invalid|PLACEHOLDER'
+            $tested = Test-ModuleManifest -Path $ModuleManifest -ErrorAction Stop -WarningVariable warnings
+            $tested.Name | Should -Be 'OpStatus'
+            $warnings | Should -BeNullOrEmpty
         }
 
-        It 'keeps the help folder through a rebuild of the module folder' {
+        It 'lays out the help from docs/en-US in every build, byte for byte, and nothing else in en-US' {
             $helpDir = Join-Path $ModuleDir 'en-US'
-            $null = New-Item -ItemType Directory -Path $helpDir -Force
-            $probe = Join-Path $helpDir "build-probe-$([guid]::NewGuid().ToString('n')).txt"
-            Set-Content -LiteralPath $probe -Value 'help written by ./build.ps1 -Docs'
-            try {
-                $project = Join-Path $RepoRoot 'src/OpStatus/OpStatus.csproj'
-                $log = & dotnet msbuild $project -t:LayoutModule "-p:Configuration=$Configuration" -nologo -v:q 2>&1
-                $LASTEXITCODE | Should -Be 0 -Because ($log -join "`n")
-                Test-Path -LiteralPath $probe | Should -BeTrue
-                Test-Path -LiteralPath $ModuleManifest | Should -BeTrue
+            $stray = Join-Path $helpDir "stray-$([guid]::NewGuid().ToString('n')).txt"
+            Set-Content -LiteralPath $stray -Value 'not the build''s'
+            $project = Join-Path $RepoRoot 'src/OpStatus/OpStatus.csproj'
+            $log = & dotnet msbuild $project -t:LayoutModule "-p:Configuration=$Configuration" -nologo -v:q 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($log -join "`n")
+
+            Test-Path -LiteralPath $stray | Should -BeFalse
+            (Get-ChildItem -LiteralPath $helpDir -File).Name | Sort-Object | Should -Be @('about_OpStatus.help.txt', 'OpStatus.dll-Help.xml')
+            foreach ($name in 'OpStatus.dll-Help.xml', 'about_OpStatus.help.txt') {
+                (Get-FileHash -LiteralPath (Join-Path $helpDir $name)).Hash | Should -Be (Get-FileHash -LiteralPath (Join-Path $RepoRoot "docs/en-US/$name")).Hash
             }
-            finally {
-                Remove-Item -LiteralPath $probe -ErrorAction SilentlyContinue
-            }
+
+            Test-Path -LiteralPath $ModuleManifest | Should -BeTrue
         }
     }
 

@@ -3,7 +3,8 @@
 #   bash tests/run.sh [build.ps1 parameters, e.g. -TestFilter "Reliability=Fault"]
 # Installs what it needs into out/tools/ when it is missing (PowerShell 7.6.9 as a .NET tool, Pester
 # 5.7.1 from NuGet), then runs ./build.ps1 -Test in that pwsh: build, the emulator's test
-# certificates, the xunit suite, the Pester suite, and one closing "N passed, N failed" for both.
+# certificates, the docs checks, the engine's unit tests, the end-to-end xunit suite, the Pester suite,
+# and one closing "N passed, N failed" for all of them.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -29,4 +30,13 @@ if [ ! -f "$modules/Pester/$pester_version/Pester.psd1" ]; then
 fi
 
 export PSModulePath="$modules${PSModulePath:+:$PSModulePath}"
+
+# platyPS 0.14, with which the suite checks that the shipped help is what the markdown makes: an installed one,
+# or else the developer tools folder checked out beside the repository (../shared/tools/psmodules), if there is one.
+if ! "$pwsh" -NoProfile -Command 'if (Get-Module -ListAvailable -Name platyPS | Where-Object { $_.Version.Major -eq 0 -and $_.Version.Minor -eq 14 }) { exit 0 } else { exit 1 }'; then
+  shared="$root/../shared/tools/psmodules"
+  if [ -f "$shared/platyPS/platyPS.psd1" ]; then
+    export PSModulePath="$(cd "$shared" && pwd):$PSModulePath"
+  fi
+fi
 exec "$pwsh" -NoProfile -NonInteractive -OutputFormat Text -File "$root/build.ps1" -Test "$@"

@@ -158,7 +158,9 @@ public sealed class WaitDeadlineTests : TestBase, IClassFixture<EmulatorFixture>
     public void Time_waited_ticks_every_second_between_polls()
     {
         var id = NewId();
-        Emulator.Script(id, new Step { Body = StatusBody("Running", id), Headers = new() { ["Retry-After"] = "3" } }, Ok(StatusBody("Succeeded", id)));
+        // Four seconds between the polls: at least three distinct times waited even when a loaded machine delays a
+        // tick (the exact one-second ticks are tested on the engine's manual clock).
+        Emulator.Script(id, new Step { Body = StatusBody("Running", id), Headers = new() { ["Retry-After"] = "4" } }, Ok(StatusBody("Succeeded", id)));
 
         using var session = NewSession();
         var result = session.Run("Wait-OperationStatus -Uri $args[0] -ResourceManagerEndpoint $args[1]", CacheStatusUrl(id), Url);
