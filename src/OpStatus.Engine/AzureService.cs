@@ -186,7 +186,7 @@ internal sealed class AzureService
         .Distinct(StringComparer.OrdinalIgnoreCase)
         .ToArray();
 
-    /// <summary>Short name shown in output and messages: DevCenter, Cache, LogAnalytics. Its cmdlet is Get-{Name}OperationStatus.</summary>
+    /// <summary>Short name shown in output and messages (Cache). Its cmdlet is Get-{Name}OperationStatus.</summary>
     public string Name { get; init; } = string.Empty;
 
     public ServiceRoot Root { get; init; } = ServiceRoot.ResourceManager;

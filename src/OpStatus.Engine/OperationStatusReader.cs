@@ -16,18 +16,15 @@ internal static class OperationStatusReader
     /// GETs the status. Returns it on a 2xx whose body is an operation status; otherwise throws an
     /// OperationStatusException that says what went wrong. Throws OperationCanceledException when cancelled.
     /// </summary>
+    /// <remarks>
+    /// Asynchronous only: a read on the pipeline thread with Azure.Core's synchronous Send measured the same per call
+    /// as this read on the thread pool with the pipeline thread waiting for it (bench/README.md, section 2).
+    /// </remarks>
     public static Task<OperationStatus> ReadAsync(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken) =>
-        ReadCoreAsync(request, log, async: true, freshToken: false, cancellationToken);
-
-    /// <summary>
-    /// The same read, on the calling thread from start to end: what a single Get command wants, since it
-    /// waits anyway and a thread switch costs about as much as a loopback call.
-    /// </summary>
-    public static OperationStatus Read(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken) =>
-        ReadCoreAsync(request, log, async: false, freshToken: false, cancellationToken).GetAwaiter().GetResult();
+        ReadCoreAsync(request, log, freshToken: false, cancellationToken);
 
     /// <param name="freshToken">True for the one retry after a plain 401, on a pipeline that asks for a token anew.</param>
-    private static async Task<OperationStatus> ReadCoreAsync(OperationRequest request, IOperationLog? log, bool async, bool freshToken, CancellationToken cancellationToken)
+    private static async Task<OperationStatus> ReadCoreAsync(OperationRequest request, IOperationLog? log, bool freshToken, CancellationToken cancellationToken)
     {
         var pipeline = PipelineOf(request, freshToken);
         using var message = pipeline.CreateMessage();
@@ -41,14 +38,7 @@ internal static class OperationStatusReader
 
         try
         {
-            if (async)
-            {
-                await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                pipeline.Send(message, cancellationToken);
-            }
+            await pipeline.SendAsync(message, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
@@ -65,7 +55,7 @@ internal static class OperationStatusReader
                 log.Verbose($"The {request.Service.Name} service refused the token (401); asking {request.Credential.Description} for a token again and trying once more.");
             }
 
-            return await ReadCoreAsync(request, log, async, freshToken: true, cancellationToken).ConfigureAwait(false);
+            return await ReadCoreAsync(request, log, freshToken: true, cancellationToken).ConfigureAwait(false);
         }
 
         return StatusFrom(request, message);

@@ -261,11 +261,13 @@ internal sealed class OperationWaiter : IDisposable
         return true;
     }
 
-    /// <summary>A loop's sleep: not busy from now until the delay ends.</summary>
+    /// <summary>A loop's sleep: not busy once its timer is set, until the delay ends.</summary>
     private Task Sleep(TimeSpan delay, CancellationToken token)
     {
+        // The timer first, then "not busy": in between, nobody may see the loop quiet with no timer set.
+        var sleeping = clock.Delay(delay, token, () => Interlocked.Increment(ref busy));
         Interlocked.Decrement(ref busy);
-        return clock.Delay(delay, token, () => Interlocked.Increment(ref busy));
+        return sleeping;
     }
 
     private void Report(WaitEvent e)

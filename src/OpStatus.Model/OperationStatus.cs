@@ -17,7 +17,7 @@ public sealed class OperationStatus
         Uri = uri;
     }
 
-    /// <summary>The service that was asked: DevCenter, Cache or LogAnalytics.</summary>
+    /// <summary>The service that was asked, by the name in its Get cmdlet (Cache for Get-CacheOperationStatus), or AsyncOperation for any other URL.</summary>
     public string Service { get; }
 
     /// <summary>The operation id that was asked for.</summary>

@@ -48,7 +48,7 @@ public sealed class OperationStatusException : Exception
 
     public FailureKind Kind { get; }
 
-    /// <summary>The service that was asked: DevCenter, Cache, LogAnalytics or AsyncOperation.</summary>
+    /// <summary>The service that was asked, by the name in its Get cmdlet (Cache for Get-CacheOperationStatus), or AsyncOperation for any other URL.</summary>
     public string Service { get; }
 
     /// <summary>The operation id that was asked for.</summary>

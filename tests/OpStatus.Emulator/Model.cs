@@ -42,7 +42,7 @@ public sealed record SeenRequest
     /// <summary>The path and query exactly as received, still escaped.</summary>
     public required string RawTarget { get; init; }
 
-    /// <summary>DevCenter, Cache or LogAnalytics, or null when the path matched none.</summary>
+    /// <summary>The service of the path (a key of AzureEmulator.StatusPaths), AsyncOperation for another async-operation path, or null.</summary>
     public string? Service { get; init; }
 
     /// <summary>The operation id segment, unescaped.</summary>

@@ -107,10 +107,12 @@ public sealed class OrderedReadsTests
 
         stop.Cancel();
 
+        // The wait for room ends at once: cancelled, or, when the stopped read gave its room back first, with an item
+        // taken that is never read. Either way nothing more is reported.
         await blocked.ContinueWith(_ => { }).WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.True(blocked.IsCanceled);
         reads.Dispose();
         Assert.Empty(output.Outcomes);
+        Assert.Single(engine.Service.Requests);
     }
 
     [Fact]

@@ -233,6 +233,30 @@ public sealed class ModuleTests
         return first is "out" or ".git" || relative.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}") || relative.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}");
     }
 
+    /// <summary>
+    /// The places the docs list the Get cmdlets (CONTRIBUTING.md names them for a new service): each names every one the
+    /// manifest exports, so that a new cmdlet cannot be left out of them.
+    /// </summary>
+    [Theory]
+    [InlineData("README.md", "| Cmdlet |", "## Requirements")]
+    [InlineData("docs/en-US/about_OpStatus.md", "### COMMANDS", "### SIGNING IN")]
+    [InlineData("docs/en-US/about_OpStatus.md", "## SEE ALSO", "## KEYWORDS")]
+    [InlineData("docs/en-US/Wait-OperationStatus.md", "## DESCRIPTION", "The cmdlet waits on all")]
+    [InlineData("docs/en-US/Wait-OperationStatus.md", "## RELATED LINKS", "[Azure asynchronous operations]")]
+    public void Every_list_of_the_Get_cmdlets_in_the_docs_names_each_one(string file, string from, string to)
+    {
+        var text = File.ReadAllText(Path.Combine(EmulatorFixture.RepoRoot, file)).Replace("\r\n", "\n", StringComparison.Ordinal);
+        var start = text.IndexOf(from, StringComparison.Ordinal);
+        Assert.True(start >= 0, $"{file} has no '{from}'");
+        var end = text.IndexOf(to, start, StringComparison.Ordinal);
+        Assert.True(end > start, $"{file} has no '{to}' after '{from}'");
+        var section = System.Text.RegularExpressions.Regex.Replace(text[start..end], @"\s+", " ");
+        var gets = ManifestCmdlets().Where(c => c.StartsWith("Get-", StringComparison.Ordinal)).ToArray();
+
+        Assert.NotEmpty(gets);
+        Assert.All(gets, get => Assert.Contains(get, section, StringComparison.Ordinal));
+    }
+
     private static string ManifestVersion()
     {
         var text = File.ReadAllText(EmulatorFixture.ModuleManifest);

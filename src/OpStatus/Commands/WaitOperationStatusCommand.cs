@@ -18,7 +18,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 
     private WaitRun? wait;
 
-    /// <summary>Statuses read by Get-DevCenterOperationStatus, Get-CacheOperationStatus or Get-LogAnalyticsOperationStatus.</summary>
+    /// <summary>Statuses read by the Get cmdlets (or written by an earlier Wait-OperationStatus).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
     [ValidateNotNull]
     public OperationStatus[] InputObject { get; set; } = Array.Empty<OperationStatus>();

@@ -88,6 +88,7 @@ internal sealed class ManualClock : TimeProvider
     /// <summary>Moves time on to the moment the next timer falls due, and fires it; returns how far time moved.</summary>
     public TimeSpan AdvanceToNextTimer()
     {
+        WaitForTimers(1, "a timer was set to move time on to");
         TimeSpan by;
         lock (gate)
         {
