@@ -28,6 +28,12 @@ if ($WarmUpId) {
 
 $errors = 0
 $written = 0
+# The working set at rest: the module imported and warmed up, garbage collected.
+[System.GC]::Collect()
+[System.GC]::WaitForPendingFinalizers()
+$self = [System.Diagnostics.Process]::GetCurrentProcess()
+$self.Refresh()
+$rest = $self.WorkingSet64
 $clock = [System.Diagnostics.Stopwatch]::StartNew()
 switch ($Way) {
     'opstatus-piped' { $ids | Get-CacheOperationStatus @arm @limit -ErrorVariable +failed -ErrorAction SilentlyContinue | ForEach-Object { $written++ } }
@@ -41,6 +47,9 @@ switch ($Way) {
 $seconds = $clock.Elapsed.TotalSeconds
 $errors = @($failed).Count
 '{0} {1} {2}' -f $seconds.ToString([cultureinfo]::InvariantCulture), $written, $errors
+# The peak is the process's own (VmHWM on Linux): the most it ever held, import included, so the growth is an upper bound.
+$self.Refresh()
+'memory rest={0} peak={1}' -f $rest, $self.PeakWorkingSet64
 if ($Report) {
     $engine = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'OpStatus.Engine' }
     $engine.GetType('OpStatus.Engine.ReadThrottle').GetProperty('Session').GetValue($null).Report()

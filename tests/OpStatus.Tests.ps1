@@ -198,9 +198,91 @@ Describe 'OpStatus module' {
             Location                = 'westus'
             ResourceManagerEndpoint = $EmulatorUrl
         }
+
+        # A CI job's wait, started now and checked by the last test ('Unattended waits'), so that its minute runs while the
+        # other tests do: two pwsh -NonInteractive -File processes, output to files, as a CI step runs them (the second
+        # turns the signs of life off), and a thread that reads their logs as they grow and notes when each line appears.
+        $Pwsh = Join-Path $PSHOME $(if ($IsWindows) { 'pwsh.exe' } else { 'pwsh' })
+
+        # An operation that answers Running (polled every second) until it has run for that long, then ends so.
+        function Set-TimedOperation([string] $OperationId, [int] $Milliseconds, [string] $End = 'Succeeded') {
+            $final = @{ name = $OperationId; status = $End }
+            if ($End -eq 'Failed') {
+                $final.error = @{ code = 'QuotaExceeded'; message = 'Not enough cores.' }
+            }
+
+            Set-EmulatorOperation $OperationId @(
+                @{ status = 200; durationMs = $Milliseconds; body = @{ name = $OperationId; status = 'Running' }; headers = @{ 'Retry-After' = '1' } }
+                @{ status = 200; body = $final }
+            )
+        }
+
+        $CiWait = [pscustomobject]@{
+            Script = Join-Path ([System.IO.Path]::GetTempPath()) "opstatus-wait-$([guid]::NewGuid().ToString('n')).ps1"
+            Ids    = [pscustomobject]@{ Done = [guid]::NewGuid().ToString(); Failed = [guid]::NewGuid().ToString(); Endless = [guid]::NewGuid().ToString() }
+            Runs   = @()
+            Reader = $null
+        }
+        # The script a CI job runs: wait for every operation, keep every result and error, then fail.
+        Set-Content -LiteralPath $CiWait.Script -Value @'
+param([string] $Manifest, [string] $Url, [string] $Subscription, [string] $Ids, [switch] $Quiet)
+$ErrorActionPreference = 'Stop'
+Import-Module $Manifest
+$silence = @{}
+if ($Quiet) { $silence.WarningAction = 'SilentlyContinue' }
+$final = $Ids -split ',' | Get-CacheOperationStatus -ResourceManagerEndpoint $Url -SubscriptionId $Subscription -Location westus |
+    Wait-OperationStatus -ResourceManagerEndpoint $Url -Timeout 70 -ErrorAction Continue -ErrorVariable waitErrors @silence
+$final | Format-Table -View Ids
+if ($waitErrors) {
+    throw "$($waitErrors.Count) of the operations did not succeed; their errors are above."
+}
+'@
+        Set-TimedOperation $CiWait.Ids.Done 62000
+        Set-TimedOperation $CiWait.Ids.Failed 35000 -End Failed
+        Set-TimedOperation $CiWait.Ids.Endless 600000
+        $CiWait.Runs = foreach ($quiet in $false, $true) {
+            $log = [System.IO.Path]::GetTempFileName()
+            $err = [System.IO.Path]::GetTempFileName()
+            $arguments = @('-NoProfile', '-NonInteractive', '-File', $CiWait.Script, '-Manifest', $ModuleManifest, '-Url', $EmulatorUrl, '-Subscription', $SubscriptionId,
+                '-Ids', ($CiWait.Ids.Done, $CiWait.Ids.Failed, $CiWait.Ids.Endless -join ','))
+            if ($quiet) { $arguments += '-Quiet' }
+            $process = Start-Process -FilePath $Pwsh -ArgumentList ($arguments | ForEach-Object { '"{0}"' -f $_ }) -NoNewWindow -PassThru -RedirectStandardOutput $log -RedirectStandardError $err
+            [pscustomobject]@{ Quiet = $quiet; Process = $process; Log = $log; Err = $err; Started = [DateTime]::UtcNow; Seen = [System.Collections.Concurrent.ConcurrentDictionary[string, datetime]]::new() }
+        }
+        $CiWait.Reader = Start-ThreadJob -ArgumentList (, $CiWait.Runs) -ScriptBlock {
+            param($runs)
+            function Read-Shared([string] $Path) {
+                $stream = [System.IO.File]::Open($Path, 'Open', 'Read', 'ReadWrite')
+                try { [System.IO.StreamReader]::new($stream).ReadToEnd() } finally { $stream.Dispose() }
+            }
+            function Read-NewLine($run) {
+                # As text: without the colours pwsh may add.
+                $text = ((Read-Shared $run.Log) + (Read-Shared $run.Err)) -replace '\x1b\[[0-9;]*[A-Za-z]', ''
+                foreach ($line in $text -split "`r?`n") {
+                    if ($line) { $null = $run.Seen.TryAdd($line, [DateTime]::UtcNow) }
+                }
+            }
+            $deadline = [DateTime]::UtcNow.AddSeconds(150)
+            while (@($runs | Where-Object { -not $_.Process.HasExited }).Count -gt 0 -and [DateTime]::UtcNow -lt $deadline) {
+                $runs | ForEach-Object { Read-NewLine $_ }
+                Start-Sleep -Milliseconds 500
+            }
+            # What the processes wrote last, after the last read.
+            $runs | ForEach-Object { $null = $_.Process.WaitForExit(5000); Read-NewLine $_ }
+        }
     }
 
     AfterAll {
+        if ($CiWait) {
+            foreach ($run in $CiWait.Runs) {
+                if (-not $run.Process.HasExited) { $run.Process.Kill() }
+                Remove-Item -LiteralPath $run.Log, $run.Err -ErrorAction SilentlyContinue
+            }
+
+            if ($CiWait.Reader) { $CiWait.Reader | Remove-Job -Force }
+            Remove-Item -LiteralPath $CiWait.Script -ErrorAction SilentlyContinue
+        }
+
         Remove-Module -Name OpStatus -Force -ErrorAction SilentlyContinue
 
         if ($Emulator) {
@@ -939,6 +1021,103 @@ Describe 'OpStatus module' {
 
             @($captured | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count | Should -Be 1
             (ConvertTo-VisibleText $captured).Contains($token) | Should -BeFalse
+        }
+    }
+    # Last: its wait started with the suite and has run while the other tests did (see the BeforeAll above).
+    Context 'Unattended waits' {
+        It 'writes timestamped signs of life to a CI job''s log while it waits, a bounded number, then fails after every operation has its outcome' {
+            $null = $CiWait.Reader | Wait-Job -Timeout 150
+            $ids = $CiWait.Ids
+            foreach ($run in $CiWait.Runs) {
+                $run.Process.HasExited | Should -BeTrue -Because 'the wait ends on its own'
+                $run.Process.WaitForExit()
+                $run.Process.ExitCode | Should -Not -Be 0 -Because 'one operation failed and one timed out'
+                # Every operation's outcome is in the log: the final statuses, the failure and the timeout. The error view
+                # wraps messages at the console width, each line after a '|': read them whole.
+                $all = (((Read-SharedText $run.Log) + (Read-SharedText $run.Err)) -replace '\x1b\[[0-9;]*[A-Za-z]', '') -replace '\r?\n\s*\|\s?', ' '
+                $all | Should -Match ([regex]::Escape($ids.Done))
+                $all | Should -Match 'Succeeded'
+                $all | Should -Match 'QuotaExceeded'
+                $all | Should -Match ([regex]::Escape($ids.Endless))
+                $all | Should -Match 'did not end within 70 s'
+                $all | Should -Match '2 of the operations did not succeed'
+
+                $stampOf = { [DateTime]::ParseExact(($_ -split ' ')[1], 'yyyy-MM-ddTHH:mm:ssZ', [cultureinfo]::InvariantCulture, 'AdjustToUniversal') }
+                $beats = @($run.Seen.Keys | Where-Object { $_ -cmatch '^WARNING: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ (Waiting|Done waiting): ' } | Sort-Object -Property $stampOf)
+                if ($run.Quiet) {
+                    $beats | Should -BeNullOrEmpty -Because '-WarningAction SilentlyContinue turns them off'
+                    continue
+                }
+
+                $waiting = @($beats | Where-Object { $_ -cmatch 'Z Waiting: ' })
+                $waiting.Count | Should -Be 2 -Because "a line at 30 s and at 60 s of a wait of about 71 s: $($beats -join ' | ')"
+                $beats[-1] | Should -Match 'Done waiting: 3 of 3 done \(2 failed\), 00:01:[01]\d waited$'
+                $exited = $run.Process.ExitTime.ToUniversalTime()
+                foreach ($line in $waiting) {
+                    # In the log while the wait went on, with the time it was written.
+                    ($exited - $run.Seen[$line]).TotalSeconds | Should -BeGreaterThan 1
+                    [Math]::Abs(($run.Seen[$line] - ($line | ForEach-Object $stampOf)).TotalSeconds) | Should -BeLessThan 5
+                }
+
+                ($run.Seen[$waiting[0]] - $run.Started).TotalSeconds | Should -BeLessThan 45 -Because 'the first line comes about 30 s into the wait'
+                ($exited - $run.Seen[$waiting[0]]).TotalSeconds | Should -BeGreaterThan 15 -Because 'it came during the wait, not at its end'
+            }
+        }
+
+        It 'records a few progress records in a job, the overall one only, where it wrote two a second' {
+            $id = New-OperationId
+            Set-TimedOperation $id 10000
+            $job = Start-Job -ScriptBlock {
+                param($Manifest, $Url, $Subscription, $Id)
+                Import-Module $Manifest
+                Get-CacheOperationStatus -ResourceManagerEndpoint $Url -SubscriptionId $Subscription -Location westus -OperationId $Id |
+                    Wait-OperationStatus -ResourceManagerEndpoint $Url
+            } -ArgumentList $ModuleManifest, $EmulatorUrl, $SubscriptionId, $id
+            try {
+                $null = $job | Wait-Job -Timeout 60
+                $final = @($job | Receive-Job)
+                $records = @($job.ChildJobs[0].Progress)
+
+                $final.Status | Should -Be 'Succeeded'
+                $records.Count | Should -BeLessOrEqual 4 -Because "a wait of about 11 s records the overall state when it changes, at most every 5 s ($($records.Count) records: $(($records | ForEach-Object StatusDescription) -join ' | '))"
+                $records | ForEach-Object { $_.ActivityId | Should -Be 1 }
+                $records[-1].RecordType | Should -Be 'Completed'
+            }
+            finally {
+                $job | Remove-Job -Force
+            }
+        }
+
+        It 'resumes in a new process from statuses saved as <Format>, with the same rules for where tokens go' -ForEach @(
+            @{ Format = 'Clixml'; Save = '$s | Export-Clixml -LiteralPath $path'; Load = 'Import-Clixml -LiteralPath $path' }
+            @{ Format = 'JSON'; Save = '$s | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $path'; Load = 'Get-Content -LiteralPath $path -Raw | ConvertFrom-Json' }
+            @{ Format = 'CSV'; Save = '$s | Export-Csv -LiteralPath $path -NoTypeInformation'; Load = 'Import-Csv -LiteralPath $path' }
+            @{ Format = 'URLs'; Save = '$s.Uri.AbsoluteUri | Set-Content -LiteralPath $path'; Load = 'Get-Content -LiteralPath $path' }
+        ) {
+            $ids = @((New-OperationId), (New-OperationId))
+            foreach ($id in $ids) {
+                Set-TimedOperation $id 3000
+            }
+
+            $path = Join-Path ([System.IO.Path]::GetTempPath()) "opstatus-pending-$([guid]::NewGuid().ToString('n'))"
+            try {
+                # The first process reads the running operations and saves them, as a runbook does before it waits.
+                $first = "Import-Module '$ModuleManifest'; `$path = '$path'; `$s = '$($ids -join "','")' | Get-CacheOperationStatus -ResourceManagerEndpoint '$EmulatorUrl' -SubscriptionId '$SubscriptionId' -Location westus; `$s.Status; $Save"
+                $read = & $Pwsh -NoProfile -NonInteractive -Command $first
+                $read | Should -Be @('Running', 'Running')
+
+                # The second, a new process (a restarted job), waits on what was saved.
+                $second = "Import-Module '$ModuleManifest'; `$path = '$path'; $Load | Wait-OperationStatus -ResourceManagerEndpoint '$EmulatorUrl' | ForEach-Object { `$_.OperationId + '=' + `$_.Status }"
+                $waited = & $Pwsh -NoProfile -NonInteractive -Command $second 2>&1
+                @($waited | ForEach-Object { "$_" -replace '\x1b\[[0-9;]*[A-Za-z]', '' } | Sort-Object) | Should -Be @($ids | ForEach-Object { "$_=Succeeded" } | Sort-Object)
+
+                # Without the emulator's address, its host is no known cloud's: refused before any token is asked for.
+                $refused = & $Pwsh -NoProfile -NonInteractive -Command "Import-Module '$ModuleManifest'; `$path = '$path'; $Load | Wait-OperationStatus -ErrorAction SilentlyContinue -ErrorVariable e; `$e | ForEach-Object { `$_.FullyQualifiedErrorId }"
+                @($refused) | Should -Be @('WaitOperationStatusCommandUntrustedUri,OpStatus.Commands.WaitOperationStatusCommand', 'WaitOperationStatusCommandUntrustedUri,OpStatus.Commands.WaitOperationStatusCommand')
+            }
+            finally {
+                Remove-Item -LiteralPath $path -ErrorAction SilentlyContinue
+            }
         }
     }
 }

@@ -3,14 +3,16 @@
     (SSL_CERT_FILE) and has IDENTITY_ENDPOINT and IDENTITY_HEADER set to the emulator's.
         . ./tests/TryOut.ps1 -EmulatorUrl https://127.0.0.1:<port>/ -Folder <working folder>
 
-    It scripts sample operations of each service into the emulator, writes ops.csv into
-    -Folder, and sets, in the caller's scope:
+    It scripts sample operations of each service into the emulator, and operations that run for a
+    couple of minutes (one, and a batch of 20), writes ops.csv and batch.csv into -Folder, and sets,
+    in the caller's scope:
         $url        the emulator's address, without a trailing slash (for its control API)
         $sub        the sample subscription id
         $endpoint   the Dev Center endpoint (the emulator plays it)
         $auth       an Authorization header with an emulator token, for requests that start operations
-        $PSDefaultParameterValues  -ResourceManagerEndpoint of the two Resource Manager cmdlets,
-                    so that they read from the emulator with no extra parameter.
+        $PSDefaultParameterValues  -ResourceManagerEndpoint of the Resource Manager cmdlets and of
+                    Wait-OperationStatus, so that they read from the emulator with no extra parameter
+                    (and statuses saved and read back, which Wait takes as URLs, too).
     ./build.ps1 -Try runs it in the shell it opens; the README examples test runs it before the
     README's examples, which are written for this session.
 #>
@@ -51,12 +53,30 @@ $samples = [ordered]@{
     )
 }
 
+# Operations that run for a while, to watch a wait: one of two minutes, and a batch of 20 that end between 45 s
+# and 2.5 minutes after the session starts (one of them fails). A step with durationMs answers until that long has
+# passed since it first answered; the polls follow the default schedule.
+$samples['5b0c1d2e-3f40-4a51-8b62-7c8d9e0f1a2b'] = @(
+    @{ status = 200; durationMs = 120000; body = @{ name = '5b0c1d2e-3f40-4a51-8b62-7c8d9e0f1a2b'; status = 'Running'; startTime = (Get-SampleTime 0) } }
+    @{ status = 200; body = @{ name = '5b0c1d2e-3f40-4a51-8b62-7c8d9e0f1a2b'; status = 'Succeeded'; startTime = (Get-SampleTime 0); endTime = '{now}' } }
+)
+$batch = foreach ($n in 1..20) {
+    $batchId = 'batch-{0:00}' -f $n
+    $end = if ($n -eq 7) { @{ status = 'Failed'; error = @{ code = 'QuotaExceeded'; message = 'The subscription has no quota left for this size.' } } } else { @{ status = 'Succeeded' } }
+    $samples[$batchId] = @(
+        @{ status = 200; durationMs = (40 + 5 * $n) * 1000; body = @{ name = $batchId; status = 'Running'; startTime = (Get-SampleTime 0) } }
+        @{ status = 200; body = @{ name = $batchId; startTime = (Get-SampleTime 0); endTime = '{now}' } + $end }
+    )
+    [pscustomobject]@{ SubscriptionId = $sub; Location = 'westus'; OperationId = $batchId }
+}
+
 foreach ($id in $samples.Keys) {
     $body = ConvertTo-Json -InputObject @{ steps = @($samples[$id]) } -Depth 10 -Compress
     $null = Invoke-RestMethod -Method Put -Uri "$url/_emulator/operations/$id" -ContentType 'application/json' -Body $body
 }
 
 $null = New-Item -ItemType Directory -Path $Folder -Force
+$batch | Export-Csv -LiteralPath (Join-Path $Folder 'batch.csv') -NoTypeInformation
 @(
     [pscustomobject]@{ SubscriptionId = $sub; Location = 'westus'; OperationId = 'testoperationid' }
     [pscustomobject]@{ SubscriptionId = $sub; Location = 'westus'; OperationId = 'c3b9e7a2-41f0-4d8e-9b6a-7f2d1e0c5a84' }
@@ -67,5 +87,6 @@ $auth = @{ Authorization = 'Bearer ' + (Invoke-RestMethod -Method Post -Uri "$ur
 
 $PSDefaultParameterValues['Get-CacheOperationStatus:ResourceManagerEndpoint'] = "$url/"
 $PSDefaultParameterValues['Get-LogAnalyticsOperationStatus:ResourceManagerEndpoint'] = "$url/"
-Remove-Variable -Name samples, id, body, now -ErrorAction SilentlyContinue
+$PSDefaultParameterValues['Wait-OperationStatus:ResourceManagerEndpoint'] = "$url/"
+Remove-Variable -Name samples, id, body, now, batch, batchId, end, n -ErrorAction SilentlyContinue
 Remove-Item -Path Function:\Get-SampleTime -ErrorAction SilentlyContinue

@@ -70,7 +70,44 @@ internal static class BulkBench
                 new[] { "one call with -ThrottleLimit 1 (read on the pipeline thread), ms", F(syncCalls.Seconds * 1000 / 300), F(irmCalls.Seconds * 1000 / 300) + " (Invoke-RestMethod)", F(syncCalls.Seconds / irmCalls.Seconds) },
             });
 
+        WaitMemory(harness, pwsh, folder, token, warmUp, lifted, operations: 2000);
         Throttled(harness, pwsh, n, folder, token, warmUp);
+    }
+
+    /// <summary>A wait on many operations in a real pwsh: the working set at rest, and at its peak (goal: growth under 100 MB).</summary>
+    private static void WaitMemory(Harness harness, string pwsh, string folder, string token, string warmUp, Dictionary<string, string?> lifted, int operations)
+    {
+        const double T = 25;
+        var ends = DateTimeOffset.UtcNow.AddSeconds(T + 3);
+        var ops = Enumerable.Range(0, operations).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        foreach (var id in ops)
+        {
+            harness.Emulator.ScriptUntil(id, ends);
+        }
+
+        var recording = harness.Emulator.RecordRequests;
+        harness.Emulator.RecordRequests = false;
+        try
+        {
+            var wait = Child(pwsh, harness, "opstatus-wait", IdsFile(ops, folder, "memory"), token, warmUp, lifted);
+            var memory = wait.Report.First(l => l.StartsWith("memory ", StringComparison.Ordinal)).Split(' ')
+                .Skip(1).Select(p => p.Split('=')).ToDictionary(p => p[0], p => double.Parse(p[1], CultureInfo.InvariantCulture) / (1024 * 1024));
+            Console.WriteLine($"## Memory of a wait on {operations} operations of about {T:0} s, in a real pwsh (read limit lifted; goal: growth under 100 MB)");
+            PrintTable(
+                new[] { "measure", "result", "goal" },
+                new[]
+                {
+                    new[] { "operations ended, errors", $"{wait.Written}, {Count(wait.Errors)}", $"{operations}, 0" },
+                    new[] { "wait, s", F(wait.Seconds), "-" },
+                    new[] { "working set at rest (module imported, one call made), MB", F(memory["rest"]), "-" },
+                    new[] { "working set at its peak, MB", F(memory["peak"]), "-" },
+                    new[] { "growth, MB (an upper bound: the peak counts the import too)", F(memory["peak"] - memory["rest"]), "under 100" },
+                });
+        }
+        finally
+        {
+            harness.Emulator.RecordRequests = recording;
+        }
     }
 
     /// <summary>5 and 6: ARM's bucket (250, 25 a second) in the emulator, and OpStatus with its default limit.</summary>
@@ -112,7 +149,7 @@ internal static class BulkBench
                 });
             Console.WriteLine("What the read limit did (OpStatus's own count, per subscription):");
             Console.WriteLine();
-            foreach (var line in read.Report.Concat(wait.Report))
+            foreach (var line in read.Report.Concat(wait.Report).Where(l => !l.StartsWith("memory ", StringComparison.Ordinal)))
             {
                 Console.WriteLine("    " + line);
             }

@@ -121,7 +121,7 @@ internal static class AsyncOperationUri
                 + "Give the URL from the Operation-Location or Azure-AsyncOperation header as the service returned it.";
         }
 
-        return $"The host '{InputValidation.Printable(url.Authority)}' of -Uri is not the Resource Manager of a known cloud nor an endpoint of {Names(endpointServices, "or")}, so no token is sent to it. "
+        return $"The host '{InputValidation.Printable(url.Authority)}' of the URL is not the Resource Manager of a known cloud nor an endpoint of {Names(endpointServices, "or")}, so no token is sent to it. "
             + $"For another cloud's Resource Manager give -ResourceManagerEndpoint with that host; for {Sentences.Article(FirstName(endpointServices))} {FirstName(endpointServices)} endpoint on another host give -Endpoint.";
     }
 

@@ -35,8 +35,14 @@ internal interface ICommandOutput : IOperationLog
 
     void Warning(string message);
 
-    /// <summary>A line for the information stream (6), which job logs and CI logs show by default.</summary>
+    /// <summary>A line for the information stream (6).</summary>
     void Information(string message);
+
+    /// <summary>
+    /// A sign of life of a long command where no progress bar is shown (<see cref="Engine.Heartbeat"/>): a line that job
+    /// logs keep by default.
+    /// </summary>
+    void Heartbeat(string line);
 
     void Progress(ProgressUpdate update);
 }
@@ -83,17 +89,18 @@ internal sealed class CommandContext
     /// No TimeProvider in this signature: the cmdlets, built against the netstandard2.0 engine (where TimeProvider comes from
     /// Microsoft.Bcl.TimeProvider), run with the .NET 8 one, where it is the framework's.
     /// </remarks>
-    public CommandContext(ICommandOutput output, SignIn signIn, CancellationToken stopping)
-        : this(output, signIn, stopping, TimeProvider.System)
+    public CommandContext(ICommandOutput output, SignIn signIn, CancellationToken stopping, bool progressBar)
+        : this(output, signIn, stopping, TimeProvider.System, progressBar)
     {
     }
 
-    public CommandContext(ICommandOutput output, SignIn signIn, CancellationToken stopping, TimeProvider clock)
+    public CommandContext(ICommandOutput output, SignIn signIn, CancellationToken stopping, TimeProvider clock, bool progressBar = true)
     {
         Output = output;
         SignIn = signIn;
         Stopping = stopping;
         Clock = clock;
+        ProgressBar = progressBar;
     }
 
     public ICommandOutput Output { get; }
@@ -104,6 +111,16 @@ internal sealed class CommandContext
     public CancellationToken Stopping { get; }
 
     public TimeProvider Clock { get; }
+
+    /// <summary>
+    /// True where a progress bar shows (an interactive console): progress is written as it changes. False where
+    /// progress is recorded rather than shown (a job, a runbook, a redirected or CI log): only the overall record, at
+    /// most every few seconds, and signs of life on lines of their own (<see cref="Heartbeat"/>).
+    /// </summary>
+    public bool ProgressBar { get; }
+
+    /// <summary>The shortest time between two progress records where they are recorded rather than shown.</summary>
+    public static readonly TimeSpan RecordedProgressInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Says under -Verbose, once per credential and audience in this command, how it signs in; never a token.</summary>
     public void Announce(OperationRequest request)

@@ -262,7 +262,7 @@ internal static class InputValidation
     public static string? CheckOperationUrl(Uri? value) =>
         CheckTokenUrl(
             value,
-            "-Uri",
+            "The URL",
             "Give the whole URL from the Azure-AsyncOperation, Operation-Location or Location header.",
             queryAllowed: true,
             "Give the URL as the service returned it.");

@@ -22,6 +22,7 @@ internal sealed class OrderedReads : IDisposable
     private readonly SemaphoreSlim room;
     private readonly bool showProgress;
     private readonly object progressGate = new();
+    private readonly Heartbeat heartbeat;
     private Task written = Task.CompletedTask;
     private IDisposable? ticker;
     private long firstAdded;
@@ -30,6 +31,7 @@ internal sealed class OrderedReads : IDisposable
     private int finished;
     private int writtenCount;
     private bool progressShown;
+    private long lastProgress;
     private bool disposed;
 
     /// <param name="limit">Reads in flight at most.</param>
@@ -42,6 +44,7 @@ internal sealed class OrderedReads : IDisposable
         reading = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
         slots = new SemaphoreSlim(Math.Max(1, limit));
         room = new SemaphoreSlim(Math.Max(Math.Max(1, limit), window));
+        heartbeat = new Heartbeat(context.Output, context.Clock);
     }
 
     /// <summary>How many outcomes have been reported.</summary>
@@ -71,6 +74,7 @@ internal sealed class OrderedReads : IDisposable
         {
             ticker?.Dispose();
             ticker = null;
+            heartbeat.End(elapsed => $"Done reading: {Written} read, {Heartbeat.Span(elapsed)} in all");
             if (progressShown)
             {
                 context.Output.Progress(new ProgressUpdate(ProgressId, ProgressActivity, "Done", completed: true));
@@ -205,7 +209,10 @@ internal sealed class OrderedReads : IDisposable
         }
     }
 
-    /// <summary>For reads that last more than 2 s: how many are written, how many are being read, and the rate, once a second.</summary>
+    /// <summary>
+    /// For reads that last more than 2 s: how many are written, how many are being read, and the rate, once a second
+    /// where a progress bar shows it, every few seconds where progress is recorded; and there, signs of life.
+    /// </summary>
     private void StartProgress()
     {
         if (!showProgress || progressStarted)
@@ -239,11 +246,21 @@ internal sealed class OrderedReads : IDisposable
                 return;
             }
 
+            if (!context.ProgressBar)
+            {
+                heartbeat.Beat(since => $"Reading: {count} read, {inFlight} being read, {Heartbeat.Span(since)} so far");
+                if (progressShown && context.Clock.Since(lastProgress) < CommandContext.RecordedProgressInterval)
+                {
+                    return;
+                }
+            }
+
             progressShown = true;
+            lastProgress = context.Clock.GetTimestamp();
             context.Output.Progress(new ProgressUpdate(
                 ProgressId,
                 ProgressActivity,
-                string.Format(CultureInfo.InvariantCulture, "{0} read, {1} being read, {2:0.#} a second, {3:hh\\:mm\\:ss}", count, inFlight, rate, elapsed)));
+                string.Format(CultureInfo.InvariantCulture, "{0} read, {1} being read, {2:0.#} a second, {3}", count, inFlight, rate, Heartbeat.Span(elapsed))));
         }
     }
 }

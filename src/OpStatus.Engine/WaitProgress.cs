@@ -5,9 +5,11 @@ using System.Globalization;
 namespace OpStatus.Engine;
 
 /// <summary>
-/// What Wait-OperationStatus's progress shows, readable at hundreds of operations: a parent record (done, failed,
-/// running, time waited) always, and under it a record for each of the few longest-waited operations still running
-/// (status, percent when the service reports it, time waited since Wait received it). Both move on every second.
+/// What Wait-OperationStatus shows of its progress. Where a progress bar shows: a parent record (done, failed, running,
+/// time waited) always, and under it a record for each of the few longest-waited operations still running (status,
+/// percent when the service reports it, time waited since Wait received it), both moving on every second. Where
+/// progress is recorded rather than shown (a job, a runbook, a CI log): the parent record alone, at most every few
+/// seconds and always its latest state, and signs of life on lines of their own (<see cref="Heartbeat"/>).
 /// Not thread-safe: its owner calls it under one lock.
 /// </summary>
 internal sealed class WaitProgress
@@ -17,28 +19,33 @@ internal sealed class WaitProgress
 
     private readonly ICommandOutput output;
     private readonly TimeProvider clock;
-    private readonly long started;
+    private readonly bool progressBar;
+    private readonly Heartbeat heartbeat;
     private readonly SortedDictionary<int, Entry> running = new();
     private int added;
     private int ended;
     private int failed;
+    private long lastOverall;
+    private bool overallWritten;
+    private bool overallPending;
 
-    public WaitProgress(ICommandOutput output, TimeProvider clock)
+    public WaitProgress(ICommandOutput output, TimeProvider clock, bool progressBar)
     {
         this.output = output;
         this.clock = clock;
-        started = clock.GetTimestamp();
+        this.progressBar = progressBar;
+        heartbeat = new Heartbeat(output, clock);
     }
 
     /// <summary>How many operations Wait has received.</summary>
     public int Added => added;
 
-    /// <summary>How many of them have ended, and how many of those failed, were canceled, timed out or were given up.</summary>
-    public (int Ended, int Failed) Counts => (ended, failed);
-
-    private TimeSpan Elapsed => clock.Since(started);
+    private TimeSpan Elapsed => heartbeat.Elapsed;
 
     private string Activity => added == 1 ? "Waiting for 1 operation" : string.Format(CultureInfo.InvariantCulture, "Waiting for {0} operations", added);
+
+    /// <summary>"3 of 10 done (1 failed), 6 running".</summary>
+    private string State => string.Format(CultureInfo.InvariantCulture, "{0} of {1} done{2}, {3} running", ended, added, failed > 0 ? $" ({failed} failed)" : string.Empty, running.Count);
 
     /// <summary>One more operation received: one being polled (with its request) or one already ended (without).</summary>
     public void Received(int index, OperationRequest? polled)
@@ -66,7 +73,7 @@ internal sealed class WaitProgress
         }
     }
 
-    /// <summary>An operation ended: its record goes, the next longest-waited one gets one.</summary>
+    /// <summary>An operation ended, failed or not: its record goes, the next longest-waited one gets one.</summary>
     public void Ended(int index, bool failedOrStopped)
     {
         ended++;
@@ -94,7 +101,7 @@ internal sealed class WaitProgress
         }
     }
 
-    /// <summary>Every second: the parent record and the shown operations' time waited move on, between polls too.</summary>
+    /// <summary>Every second: the time waited moves on, between polls too; a sign of life when one is due.</summary>
     public void Tick()
     {
         if (running.Count == 0)
@@ -102,7 +109,12 @@ internal sealed class WaitProgress
             return;
         }
 
-        WriteOverall();
+        if (!progressBar)
+        {
+            heartbeat.Beat(elapsed => $"Waiting: {State}, {Heartbeat.Span(elapsed)} waited");
+        }
+
+        WriteOverall(tick: true);
         foreach (var pair in running)
         {
             if (pair.Value.Shown)
@@ -112,22 +124,50 @@ internal sealed class WaitProgress
         }
     }
 
-    /// <summary>The wait is over: the parent record goes.</summary>
-    public void Finish() => output.Progress(new ProgressUpdate(ParentId, Activity, "Done", completed: true));
-
-    private void WriteOverall()
+    /// <summary>The wait is over: the last sign of life, and the parent record goes.</summary>
+    public void Finish()
     {
-        var failedText = failed > 0 ? $" ({failed} failed)" : string.Empty;
+        heartbeat.End(elapsed => $"Done waiting: {ended} of {added} done{(failed > 0 ? $" ({failed} failed)" : string.Empty)}, {Heartbeat.Span(elapsed)} waited");
+        if (overallWritten)
+        {
+            output.Progress(new ProgressUpdate(ParentId, Activity, "Done", completed: true));
+        }
+    }
+
+    /// <summary>
+    /// The parent record: on every change and every tick where a progress bar shows it; where progress is recorded, only
+    /// when the counts change, at most every few seconds (a change in between is pending, and a later tick writes the
+    /// latest state), so that a job log keeps few of them.
+    /// </summary>
+    private void WriteOverall(bool tick = false)
+    {
+        if (!progressBar)
+        {
+            overallPending |= !tick;
+            if (!overallPending || (overallWritten && clock.Since(lastOverall) < CommandContext.RecordedProgressInterval))
+            {
+                return;
+            }
+        }
+
+        overallWritten = true;
+        overallPending = false;
+        lastOverall = clock.GetTimestamp();
         output.Progress(new ProgressUpdate(
             ParentId,
             Activity,
-            string.Format(CultureInfo.InvariantCulture, "{0} of {1} done{2}, {3} running, waited {4:hh\\:mm\\:ss}", ended, added, failedText, running.Count, Elapsed),
+            $"{State}, waited {Heartbeat.Span(Elapsed)}",
             Math.Min(100, 100 * ended / Math.Max(1, added))));
     }
 
-    /// <summary>Gives a record to the longest-waited operations still running, up to the cap.</summary>
+    /// <summary>Gives a record to the longest-waited operations still running, up to the cap; none where progress is recorded.</summary>
     private void ShowRecords()
     {
+        if (!progressBar)
+        {
+            return;
+        }
+
         var shown = 0;
         foreach (var pair in running)
         {
@@ -148,7 +188,7 @@ internal sealed class WaitProgress
         output.Progress(new ProgressUpdate(
             index + 2,
             entry.Activity,
-            string.Format(CultureInfo.InvariantCulture, "{0}, waited {1:hh\\:mm\\:ss}", entry.Status, Elapsed - entry.ReceivedAt),
+            $"{entry.Status}, waited {Heartbeat.Span(Elapsed - entry.ReceivedAt)}",
             entry.Percent,
             ParentId));
 

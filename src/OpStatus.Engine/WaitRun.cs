@@ -35,7 +35,7 @@ internal sealed class WaitRun : IDisposable
         this.any = any;
         this.timeoutSeconds = timeoutSeconds;
         this.trusted = trusted;
-        progress = new WaitProgress(context.Output, context.Clock);
+        progress = new WaitProgress(context.Output, context.Clock, context.ProgressBar);
         waiter = new OperationWaiter(options, context.Output, OnEvent, context.Stopping, context.Clock);
         ticker = context.Clock.Every(TimeSpan.FromSeconds(1), Tick);
     }

@@ -683,7 +683,9 @@ public sealed class AzureEmulator : IAsyncDisposable
     {
         private readonly Step[] steps;
         private readonly DateTimeOffset? completesAt;
+        private readonly object gate = new();
         private int next;
+        private DateTimeOffset? stepSince;
 
         public ScriptState(Step[] steps) => this.steps = steps;
 
@@ -705,8 +707,29 @@ public sealed class AzureEmulator : IAsyncDisposable
                 return DateTimeOffset.UtcNow < end ? steps[0] : steps[1];
             }
 
-            var index = Interlocked.Increment(ref next) - 1;
-            return steps[Math.Min(index, steps.Length - 1)];
+            lock (gate)
+            {
+                while (true)
+                {
+                    var step = steps[next];
+                    var last = next == steps.Length - 1;
+                    if (step.DurationMs <= 0)
+                    {
+                        next += last ? 0 : 1;
+                        return step;
+                    }
+
+                    var now = DateTimeOffset.UtcNow;
+                    stepSince ??= now;
+                    if (last || now - stepSince.Value < TimeSpan.FromMilliseconds(step.DurationMs))
+                    {
+                        return step;
+                    }
+
+                    next++;
+                    stepSince = null;
+                }
+            }
         }
     }
 }

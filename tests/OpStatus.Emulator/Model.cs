@@ -3,7 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace OpStatus.Emulator;
 
-/// <summary>One scripted response. Each request for an operation takes the next step; the last one repeats.</summary>
+/// <summary>
+/// One scripted response. Each request for an operation takes the next step; the last one repeats. A step with a
+/// duration answers every request until that long has passed since it first answered, then the next step takes over:
+/// an operation that runs for two minutes is a Running step of 120000 ms followed by a Succeeded step.
+/// </summary>
 public sealed record Step
 {
     /// <summary>The HTTP status code.</summary>
@@ -23,6 +27,9 @@ public sealed record Step
 
     /// <summary>How long to wait before answering.</summary>
     public int DelayMs { get; init; }
+
+    /// <summary>How long this step keeps answering, from the first time it answers; 0 for one request.</summary>
+    public int DurationMs { get; init; }
 
     /// <summary>A network fault instead of an answer: "reset" (abort the connection) or "truncate" (cut the body).</summary>
     public string? Fault { get; init; }

@@ -17,6 +17,7 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     private readonly CancellationTokenSource stopping = new();
     private OutputQueue? queue;
     private CommandContext? context;
+    private bool heartbeatWritable;
 
     /// <summary>
     /// A token to use instead of signing in: a SecureString (as Get-AzAccessToken returns), a plain string,
@@ -74,7 +75,9 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     {
         queue = new OutputQueue(IsStreamShown("Verbose", "VerbosePreference"), IsStreamShown("Debug", "DebugPreference"));
         var signIn = new SignIn(AccessToken, Identity.IsPresent, ClientId, TenantId);
-        context = new CommandContext(queue, signIn, stopping.Token);
+        context = new CommandContext(queue, signIn, stopping.Token, ShowsProgressBar());
+        // A sign of life is no problem: where warnings stop the script (-WarningAction Stop or Inquire), none is written.
+        heartbeatWritable = Preference("WarningAction", "WarningPreference") is not (ActionPreference.Stop or ActionPreference.Inquire);
         if (signIn.Problem() is { } problem)
         {
             ThrowTerminatingError(ToErrorRecord(CommandError.Refused(problem)));
@@ -136,6 +139,15 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
             case OutputQueue.RecordKind.Information:
                 WriteInformation(new InformationRecord(record.Value, MyInvocation.MyCommand.Name));
                 break;
+            case OutputQueue.RecordKind.Heartbeat:
+                if (heartbeatWritable)
+                {
+                    // The warning stream: the one stream besides output and errors that Azure Automation's job history
+                    // keeps by default, and that CI logs show (about_OpStatus: SIGNS OF LIFE IN JOB LOGS).
+                    WriteWarning((string)record.Value);
+                }
+
+                break;
             case OutputQueue.RecordKind.Verbose:
                 WriteVerbose((string)record.Value);
                 break;
@@ -154,12 +166,41 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether progress shows as a bar, in an interactive host. Where it is recorded rather than shown (a job or remoting,
+    /// whose host is ServerRemoteHost; a bare hosted runspace; Azure Automation; pwsh writing to a file or a pipe, as in
+    /// CI; or progress turned off), only the overall record is written, every few seconds, and signs of life take the
+    /// place of the bar.
+    /// </summary>
+    private bool ShowsProgressBar()
+    {
+        if (Preference("ProgressAction", "ProgressPreference") is ActionPreference.SilentlyContinue or ActionPreference.Ignore
+            || Host.Name is "ServerRemoteHost" or "Default Host"
+            || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AUTOMATION_ASSET_ACCOUNTID")))
+        {
+            return false;
+        }
+
+        // Reads, never writes, the console: whether pwsh's own host writes to a terminal.
+        return !(Host.Name == "ConsoleHost" && Console.IsOutputRedirected);
+    }
+
     /// <summary>Whether a stream is shown: its common parameter when given, else its preference variable.</summary>
-    private bool IsStreamShown(string parameter, string preferenceVariable)
+    private bool IsStreamShown(string parameter, string preferenceVariable) =>
+        Preference(parameter, preferenceVariable) is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+
+    /// <summary>The preference of a stream for this command: its common parameter when given (-Verbose, -WarningAction), else its variable.</summary>
+    private ActionPreference Preference(string parameter, string preferenceVariable)
     {
         if (MyInvocation.BoundParameters.TryGetValue(parameter, out var bound))
         {
-            return bound is SwitchParameter { IsPresent: true } || bound is true;
+            return bound switch
+            {
+                SwitchParameter flag => flag.IsPresent ? ActionPreference.Continue : ActionPreference.SilentlyContinue,
+                bool flag => flag ? ActionPreference.Continue : ActionPreference.SilentlyContinue,
+                ActionPreference action => action,
+                _ => ActionPreference.Continue,
+            };
         }
 
         var preference = GetVariableValue(preferenceVariable);
@@ -170,9 +211,10 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
 
         return preference switch
         {
-            ActionPreference action => action is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore),
-            string text => !(text.Equals("SilentlyContinue", StringComparison.OrdinalIgnoreCase) || text.Equals("Ignore", StringComparison.OrdinalIgnoreCase)),
-            _ => false,
+            ActionPreference action => action,
+            string text when Enum.TryParse<ActionPreference>(text, ignoreCase: true, out var parsed) => parsed,
+            // An unset preference variable: the stream's default (SilentlyContinue for Verbose and Debug, Continue for the others).
+            _ => parameter is "Verbose" or "Debug" ? ActionPreference.SilentlyContinue : ActionPreference.Continue,
         };
     }
 }

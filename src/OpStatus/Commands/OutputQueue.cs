@@ -34,6 +34,8 @@ internal sealed class OutputQueue : ICommandOutput
 
     public void Information(string message) => Post(new Record(RecordKind.Information, message));
 
+    public void Heartbeat(string line) => Post(new Record(RecordKind.Heartbeat, line));
+
     public void Verbose(string message) => Post(new Record(RecordKind.Verbose, message));
 
     public void Debug(string message) => Post(new Record(RecordKind.Debug, message));
@@ -90,6 +92,7 @@ internal sealed class OutputQueue : ICommandOutput
         Error,
         Warning,
         Information,
+        Heartbeat,
         Verbose,
         Debug,
         Progress,

@@ -36,14 +36,16 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     [ValidateNotNull]
     public OperationResponse[] Response { get; set; } = Array.Empty<OperationResponse>();
 
-    /// <summary>Another cloud's Resource Manager endpoint, whose host may receive tokens (with -Uri or -Response).</summary>
-    [Parameter(ParameterSetName = UriSet)]
-    [Parameter(ParameterSetName = ResponseSet)]
+    /// <summary>
+    /// Another cloud's Resource Manager endpoint, whose host may receive tokens, for the URLs Wait is given (-Uri,
+    /// -Response, statuses saved and read back). In every parameter set, so that $PSDefaultParameterValues can give it;
+    /// statuses read in this session are read again where they were read.
+    /// </summary>
+    [Parameter]
     public Uri? ResourceManagerEndpoint { get; set; }
 
-    /// <summary>A service endpoint (a dev center's) whose host may receive that service's tokens (with -Uri or -Response).</summary>
-    [Parameter(ParameterSetName = UriSet)]
-    [Parameter(ParameterSetName = ResponseSet)]
+    /// <summary>A service endpoint (a dev center's) whose host may receive that service's tokens, for the URLs Wait is given.</summary>
+    [Parameter]
     public Uri? Endpoint { get; set; }
 
     /// <summary>Seconds to wait for each operation, counted from when Wait receives it; -1 (the default) waits as long as it takes.</summary>
@@ -63,15 +65,12 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if (ParameterSetName is UriSet or ResponseSet)
+        foreach (var (value, name) in new[] { (ResourceManagerEndpoint, nameof(ResourceManagerEndpoint)), (Endpoint, nameof(Endpoint)) })
         {
-            foreach (var (value, name) in new[] { (ResourceManagerEndpoint, nameof(ResourceManagerEndpoint)), (Endpoint, nameof(Endpoint)) })
+            // Every URL of the command is judged against these hosts: a bad one leaves nothing to do.
+            if (value is not null && InputValidation.CheckEndpoint(value, "-" + name) is { } problem)
             {
-                // Every URL of the command is judged against these hosts: a bad one leaves nothing to do.
-                if (value is not null && InputValidation.CheckEndpoint(value, "-" + name) is { } problem)
-                {
-                    ThrowTerminatingError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + "Invalid" + name, ErrorCategory.InvalidArgument, value));
-                }
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException(problem), ErrorIdPrefix + "Invalid" + name, ErrorCategory.InvalidArgument, value));
             }
         }
 

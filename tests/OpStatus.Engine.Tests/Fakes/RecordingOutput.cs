@@ -34,6 +34,8 @@ internal sealed class RecordingOutput : ICommandOutput
 
     public IReadOnlyList<string> InformationLines => Of<string>("Information");
 
+    public IReadOnlyList<string> HeartbeatLines => Of<string>("Heartbeat");
+
     public IReadOnlyList<ProgressUpdate> ProgressUpdates => Of<ProgressUpdate>("Progress");
 
     /// <summary>Outputs and errors in the order reported: the operation id of each status, "error:{id}" for each error.</summary>
@@ -48,6 +50,8 @@ internal sealed class RecordingOutput : ICommandOutput
     public void Warning(string message) => Add("Warning", message);
 
     public void Information(string message) => Add("Information", message);
+
+    public void Heartbeat(string line) => Add("Heartbeat", line);
 
     public void Verbose(string message) => Add("Verbose", message);
 
