@@ -71,8 +71,73 @@ internal static class BulkBench
             });
 
         WaitMemory(harness, pwsh, folder, token, warmUp, lifted, operations: 2000);
+        HeadOfLine(harness, pwsh, folder, token, warmUp, lifted);
+        HugeAnswers(harness, pwsh, folder, token, warmUp, lifted);
         Throttled(harness, pwsh, n, folder, token, warmUp);
     }
+
+    /// <summary>
+    /// 5000 piped ids of which 50 answer 500 on every try (each ends after about 12 s of retries): spread one every 100
+    /// ids, against the same 50 together (goal: at most 2x), with the working set of each.
+    /// </summary>
+    private static void HeadOfLine(Harness harness, string pwsh, string folder, string token, string warmUp, Dictionary<string, string?> lifted)
+    {
+        const int N = 5000;
+        const int Failing = 50;
+        Result Run(bool spread)
+        {
+            var ids = Enumerable.Range(0, N).Select(i => $"hol-{i}-{Guid.NewGuid():N}").ToArray();
+            var failing = spread ? Enumerable.Range(0, Failing).Select(i => 50 + (i * (N / Failing))).ToHashSet() : Enumerable.Range(N / 2, Failing).ToHashSet();
+            for (var i = 0; i < N; i++)
+            {
+                harness.Emulator.Script(ids[i], failing.Contains(i)
+                    ? new Step { Status = 500, Body = new JsonObject { ["error"] = new JsonObject { ["code"] = "InternalServerError", ["message"] = "Down." } } }
+                    : new Step { Body = new JsonObject { ["name"] = ids[i], ["status"] = "Succeeded" }, DelayMs = 50 });
+            }
+
+            return Child(pwsh, harness, "opstatus-piped", IdsFile(ids, folder, spread ? "hol-spread" : "hol-together"), token, warmUp, lifted);
+        }
+
+        var recording = harness.Emulator.RecordRequests;
+        harness.Emulator.RecordRequests = false;
+        try
+        {
+            var together = Run(spread: false);
+            var spread = Run(spread: true);
+            Console.WriteLine($"## No head-of-line stall: {N} piped ids, {Failing} of them answering 500 on every try (about 12 s of retries each), 50 ms for the others (goal: spread at most 2x together)");
+            PrintTable(
+                new[] { "the 50 failing ids", "s", "statuses, errors", "peak working set MB", "x together" },
+                new[] { ("together", together), ("spread, one every 100", spread) }.Select(r => new[]
+                {
+                    r.Item1, F(r.Item2.Seconds), $"{r.Item2.Written}, {Count(r.Item2.Errors)}", F(Memory(r.Item2)["peak"]), F(r.Item2.Seconds / together.Seconds) + "x",
+                }));
+        }
+        finally
+        {
+            harness.Emulator.RecordRequests = recording;
+        }
+    }
+
+    /// <summary>Answers of 200 MB, with a Content-Length and chunked: the growth of a real pwsh that reads them (goal: under 100 MB).</summary>
+    private static void HugeAnswers(Harness harness, string pwsh, string folder, string token, string warmUp, Dictionary<string, string?> lifted)
+    {
+        var rows = new List<string[]>();
+        foreach (var chunked in new[] { false, true })
+        {
+            var id = $"huge-{Guid.NewGuid():N}";
+            harness.Emulator.Script(id, new Step { Body = new JsonObject { ["name"] = id, ["status"] = "Running" }, PadBytes = 200L * 1024 * 1024, Chunked = chunked });
+            var read = Child(pwsh, harness, "opstatus-piped", IdsFile(new[] { id }, folder, "huge"), token, warmUp, lifted);
+            var memory = Memory(read);
+            rows.Add(new[] { chunked ? "chunked" : "with Content-Length", F(read.Seconds), $"{read.Written}, {Count(read.Errors)}", F(memory["rest"]), F(memory["peak"]), F(memory["peak"] - memory["rest"]) });
+        }
+
+        Console.WriteLine("## An answer of 200 MB, in a real pwsh (goal: the process grows by at most 100 MB; the item ends with InvalidResponse)");
+        PrintTable(new[] { "answer", "s", "statuses, errors", "at rest MB", "peak MB", "growth MB (upper bound)" }, rows);
+    }
+
+    private static Dictionary<string, double> Memory(Result result) =>
+        result.Report.First(l => l.StartsWith("memory ", StringComparison.Ordinal)).Split(' ')
+            .Skip(1).Select(p => p.Split('=')).ToDictionary(p => p[0], p => double.Parse(p[1], CultureInfo.InvariantCulture) / (1024 * 1024));
 
     /// <summary>A wait on many operations in a real pwsh: the working set at rest, and at its peak (goal: growth under 100 MB).</summary>
     private static void WaitMemory(Harness harness, string pwsh, string folder, string token, string warmUp, Dictionary<string, string?> lifted, int operations)
@@ -90,8 +155,7 @@ internal static class BulkBench
         try
         {
             var wait = Child(pwsh, harness, "opstatus-wait", IdsFile(ops, folder, "memory"), token, warmUp, lifted);
-            var memory = wait.Report.First(l => l.StartsWith("memory ", StringComparison.Ordinal)).Split(' ')
-                .Skip(1).Select(p => p.Split('=')).ToDictionary(p => p[0], p => double.Parse(p[1], CultureInfo.InvariantCulture) / (1024 * 1024));
+            var memory = Memory(wait);
             Console.WriteLine($"## Memory of a wait on {operations} operations of about {T:0} s, in a real pwsh (read limit lifted; goal: growth under 100 MB)");
             PrintTable(
                 new[] { "measure", "result", "goal" },

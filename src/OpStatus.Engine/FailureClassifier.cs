@@ -1,4 +1,5 @@
 using System;
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Azure.Core;
 
@@ -110,6 +111,7 @@ internal static class FailureClassifier
         429 => FailureCategory.LimitsExceeded,
         501 => FailureCategory.NotImplemented,
         >= 500 => FailureCategory.ResourceUnavailable,
+        >= 300 and < 400 => FailureCategory.InvalidResult,
         _ => FailureCategory.InvalidOperation,
     };
 
@@ -122,8 +124,19 @@ internal static class FailureClassifier
         429 => "Azure is throttling requests: wait and try again, or make fewer calls.",
         >= 500 when transient => "The service had a problem: try again later.",
         >= 500 => "The service does not serve this request, so it was not tried again: check the URL and the api-version.",
+        >= 300 and < 400 => "It redirects the request, which OpStatus never follows, so that no token leaves for another host: check the URL; a proxy may be sending its sign-in page.",
         _ => string.Empty,
     };
+
+    /// <summary>
+    /// The advice of an answer that asks to wait longer than a read waits (a Retry-After of an hour): how long, and until
+    /// when in local time, so that a shell or a script knows when to try again.
+    /// </summary>
+    public static string WaitLonger(TimeSpan asked, DateTimeOffset now) => string.Format(
+        CultureInfo.InvariantCulture,
+        "The service asks to wait {0} before the next request (Retry-After), longer than a read waits: try again after {1:yyyy-MM-dd HH:mm:ss} (local time, UTC{1:zzz}).",
+        Heartbeat.Span(asked),
+        now.Add(asked));
 
     /// <summary>".Code" to end an error id with a service's error code (only its safe characters), or nothing without one.</summary>
     public static string CodeSuffix(string? code)

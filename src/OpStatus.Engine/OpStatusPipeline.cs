@@ -28,10 +28,12 @@ internal static class OpStatusPipeline
     {
         var options = new OpStatusClientOptions();
         options.Retry.MaxRetries = settings.MaxRetries;
-        options.Retry.Mode = RetryMode.Exponential;
-        options.Retry.Delay = settings.RetryDelay;
-        options.Retry.MaxDelay = TimeSpan.FromSeconds(60);
         options.Retry.NetworkTimeout = settings.NetworkTimeout;
+        // Azure.Core's own retry policy and exponential delays, but a long Retry-After ends the read (BoundedRetryPolicy).
+        options.RetryPolicy = new BoundedRetryPolicy(
+            settings.MaxRetries,
+            DelayStrategy.CreateExponentialDelayStrategy(settings.RetryDelay, TimeSpan.FromSeconds(60)),
+            settings.LongestRetryAfter);
         options.Diagnostics.ApplicationId = ProductName;
         options.Diagnostics.IsDistributedTracingEnabled = false;
         options.Diagnostics.IsLoggingContentEnabled = false;
@@ -43,7 +45,13 @@ internal static class OpStatusPipeline
         return HttpPipelineBuilder.Build(
             options,
             perCallPolicies: Array.Empty<HttpPipelinePolicy>(),
-            perRetryPolicies: new HttpPipelinePolicy[] { new ThrottlePolicy(settings.Throttle), new BearerTokenAuthenticationPolicy(credential, scope), new DiagnosticsPolicy() },
+            perRetryPolicies: new HttpPipelinePolicy[]
+            {
+                new ThrottlePolicy(settings.Throttle, settings.LongestRetryAfter),
+                new BearerTokenAuthenticationPolicy(credential, scope),
+                new BoundedAnswerPolicy(settings.MaxAnswerBytes, settings.NetworkTimeout),
+                new DiagnosticsPolicy(),
+            },
             responseClassifier: new PermanentFaultClassifier());
     }
 
@@ -64,8 +72,13 @@ internal static class OpStatusPipeline
     private sealed class ThrottlePolicy : SyncOrAsyncPolicy
     {
         private readonly ReadThrottle throttle;
+        private readonly TimeSpan longestPause;
 
-        public ThrottlePolicy(ReadThrottle throttle) => this.throttle = throttle;
+        public ThrottlePolicy(ReadThrottle throttle, TimeSpan longestPause)
+        {
+            this.throttle = throttle;
+            this.longestPause = longestPause;
+        }
 
         protected override async ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
         {
@@ -82,7 +95,9 @@ internal static class OpStatusPipeline
             throttle.Observe(
                 uri,
                 response.Status,
-                response.Status == 429 ? RetryAfterHeader.Of(response) : null,
+                // The same bound as a read's: a Retry-After of a day pauses the place for a minute; each read then gets
+                // its own 429, which says when to try again.
+                response.Status == 429 && RetryAfterHeader.Of(response) is { } asked ? (asked > longestPause ? longestPause : asked) : null,
                 response.Headers.TryGetValue("x-ms-ratelimit-remaining-subscription-reads", out var remaining) ? remaining : null);
         }
     }

@@ -31,6 +31,8 @@ internal static class OperationStatusReader
         message.Request.Method = RequestMethod.Get;
         message.Request.Uri.Reset(request.Uri);
         message.Request.Headers.Add("Accept", "application/json");
+        // The body is read by BoundedAnswerPolicy, bounded in size and time, not buffered whole by Azure.Core.
+        message.BufferResponse = false;
         if (log is not null)
         {
             message.SetProperty(OpStatusPipeline.LogProperty, log);
@@ -89,6 +91,14 @@ internal static class OperationStatusReader
             return request.Failure(FailureKind.Authentication, AuthenticationMessage(request, ex), ex);
         }
 
+        if (ex is AnswerTooLargeException tooLarge)
+        {
+            return request.Failure(
+                FailureKind.InvalidResponse,
+                Sentences.Join($"The {service} service answered GET {request.Uri.AbsoluteUri}, but {tooLarge.Message}", "A proxy or gateway may have answered instead of Azure; check the URL and the network path. For an answer that really is this big, set OPSTATUS_MAX_RESPONSE_BYTES (in bytes) before the first command of the session."),
+                ex);
+        }
+
         if (PermanentFault.Of(ex) is { } permanent)
         {
             return request.Failure(permanent, Sentences.Join(PermanentFault.Explain(permanent, service, request.Uri), $"({Innermost(ex).Message})"), ex);
@@ -137,9 +147,13 @@ internal static class OperationStatusReader
         }
 
         var contentType = Header(response, "Content-Type") ?? "no content type";
+        // OpStatus asks for no compression; an encoded answer is read as it came, and says so.
+        var encoding = Header(response, "Content-Encoding") is { } coded && !coded.Equals("identity", StringComparison.OrdinalIgnoreCase)
+            ? $"; it is encoded ({InputValidation.Printable(coded)}), though OpStatus did not ask for it"
+            : string.Empty;
         var failure = request.Failure(
             FailureKind.InvalidResponse,
-            $"The {request.Service.Name} service answered {response.Status} for operation '{InputValidation.Printable(request.OperationId)}', but not with an operation status: {problem} ({contentType}, {body.Length} bytes). A proxy or gateway may have answered instead of Azure; check the URL and the network path.{RequestIds(status.RequestId, status.CorrelationRequestId)}");
+            $"The {request.Service.Name} service answered {response.Status} for operation '{InputValidation.Printable(request.OperationId)}', but not with an operation status: {problem} ({contentType}, {body.Length} bytes){encoding}. A proxy or gateway may have answered instead of Azure; check the URL and the network path.{RequestIds(status.RequestId, status.CorrelationRequestId)}");
         failure.StatusCode = response.Status;
         failure.RequestId = status.RequestId;
         failure.CorrelationRequestId = status.CorrelationRequestId;
@@ -153,7 +167,9 @@ internal static class OperationStatusReader
         var serverMessage = error?.Message;
         var what = string.IsNullOrEmpty(code) ? string.Empty : $" {code}";
         var said = string.IsNullOrEmpty(serverMessage) ? string.Empty : $": {serverMessage}";
-        var advice = FailureClassifier.Advice(request, response.Status, retriable);
+        var advice = status.RetryAfter is { } asked && asked > request.Credential.Settings.LongestRetryAfter
+            ? FailureClassifier.WaitLonger(asked, DateTimeOffset.Now)
+            : FailureClassifier.Advice(request, response.Status, retriable);
 
         var failure = request.Failure(
             FailureKind.Http,

@@ -14,6 +14,16 @@ namespace OpStatus.Engine;
 internal sealed class OrderedReads : IDisposable
 {
     private const int ProgressId = 1;
+
+    /// <summary>
+    /// Items held at most, besides the reads in flight: enough that a few ids that fail after a minute of retries do not
+    /// hold back the thousands behind them (each waits for its retries in its slot while the others are read and held),
+    /// and few enough that a pipeline of any length stays within a few MB (a held status is a few KB).
+    /// </summary>
+    public const int HeldAtMost = 4096;
+
+    /// <summary>The window of a -ThrottleLimit: the reads in flight and <see cref="HeldAtMost"/> items.</summary>
+    public static int Window(int limit) => Math.Max(2 * limit, HeldAtMost);
     private const string ProgressActivity = "Reading operation statuses";
 
     private readonly CommandContext context;

@@ -5,8 +5,9 @@ using Azure.Core.Pipeline;
 namespace OpStatus.Engine;
 
 /// <summary>
-/// How the shared pipeline retries and how long one try may take: from OPSTATUS_RETRY_DELAY_MS and
-/// OPSTATUS_NETWORK_TIMEOUT_MS, read once per session; the engine tests give their own, with a fake transport.
+/// How the shared pipeline retries, how long one try may take and how big an answer may be: from OPSTATUS_RETRY_DELAY_MS,
+/// OPSTATUS_NETWORK_TIMEOUT_MS and OPSTATUS_MAX_RESPONSE_BYTES, read once per session; the engine tests give their own,
+/// with a fake transport.
 /// </summary>
 internal sealed class PipelineSettings
 {
@@ -22,6 +23,20 @@ internal sealed class PipelineSettings
     /// <summary>How long one try may take before it is abandoned and retried.</summary>
     public TimeSpan NetworkTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>
+    /// The largest answer read, headers aside: 4 MiB, or OPSTATUS_MAX_RESPONSE_BYTES. An operation status is a few KB;
+    /// a bigger answer is not one, and reading it whole would cost a runbook its memory.
+    /// </summary>
+    public long MaxAnswerBytes { get; set; } = DefaultMaxAnswerBytes;
+
+    /// <summary>
+    /// The longest Retry-After the pipeline waits for within one read: a minute, what a shell user accepts. A longer one
+    /// ends the read with its 429 (or 503), whose error says when to try again.
+    /// </summary>
+    public TimeSpan LongestRetryAfter { get; set; } = TimeSpan.FromMinutes(1);
+
+    public const long DefaultMaxAnswerBytes = 4L * 1024 * 1024;
+
     /// <summary>The transport to send with; null for Azure.Core's default (HttpClient).</summary>
     public HttpPipelineTransport? Transport { get; set; }
 
@@ -35,6 +50,10 @@ internal sealed class PipelineSettings
     {
         RetryDelay = Milliseconds("OPSTATUS_RETRY_DELAY_MS", 800, 0, 60_000),
         NetworkTimeout = Milliseconds("OPSTATUS_NETWORK_TIMEOUT_MS", 100_000, 1, 600_000),
+        MaxAnswerBytes = long.TryParse(Environment.GetEnvironmentVariable("OPSTATUS_MAX_RESPONSE_BYTES"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var bytes)
+            && bytes >= 1024 && bytes <= 1L << 30
+            ? bytes
+            : DefaultMaxAnswerBytes,
     };
 
     private static TimeSpan Milliseconds(string variable, int fallback, int min, int max)

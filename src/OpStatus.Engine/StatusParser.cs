@@ -10,6 +10,29 @@ internal static class StatusParser
 {
     private static readonly IReadOnlyDictionary<string, string> NoAliases = new Dictionary<string, string>();
 
+    /// <summary>The deepest nesting read; an operation status is a few levels deep.</summary>
+    private const int MaxDepth = 64;
+
+    /// <summary>True when a body that failed to parse is valid JSON, only nested deeper than <see cref="MaxDepth"/>.</summary>
+    private static bool IsDeeperThanMaxDepth(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { MaxDepth = int.MaxValue / 2 });
+            var deepest = 0;
+            while (reader.Read())
+            {
+                deepest = Math.Max(deepest, reader.CurrentDepth);
+            }
+
+            return deepest >= MaxDepth;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// Fills a status from a response body; returns a reason when the body is not an operation status.
     /// <paramref name="aliases"/> maps a service's own field names to the common ones.
@@ -20,11 +43,13 @@ internal static class StatusParser
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
         catch (JsonException)
         {
-            return body.Length == 0 ? "the body is empty" : "the body is not valid JSON";
+            return body.Length == 0 ? "the body is empty"
+                : IsDeeperThanMaxDepth(body) ? $"the body is nested deeper than {MaxDepth} levels, deeper than any operation status"
+                : "the body is not valid JSON";
         }
 
         using (document)
@@ -35,10 +60,24 @@ internal static class StatusParser
                 return $"the body is a JSON {KindName(root.ValueKind)}, not an object";
             }
 
-            if (!TryGetStatus(root, aliases, out var statusElement) || statusElement.ValueKind != JsonValueKind.String
-                || string.IsNullOrWhiteSpace(statusElement.GetString()))
+            if (!TryGetStatus(root, aliases, out var statusElement))
             {
                 return "the body has no 'status' field";
+            }
+
+            if (statusElement.ValueKind == JsonValueKind.Null)
+            {
+                return "its 'status' field is null";
+            }
+
+            if (statusElement.ValueKind != JsonValueKind.String)
+            {
+                return $"its 'status' field is {Sentences.Article(KindName(statusElement.ValueKind))} {KindName(statusElement.ValueKind)}, not a string";
+            }
+
+            if (string.IsNullOrWhiteSpace(statusElement.GetString()))
+            {
+                return "its 'status' field is empty";
             }
 
             foreach (var property in root.EnumerateObject())
@@ -323,6 +362,7 @@ internal static class StatusParser
     private static string KindName(JsonValueKind kind) => kind switch
     {
         JsonValueKind.Array => "array",
+        JsonValueKind.Object => "object",
         JsonValueKind.String => "string",
         JsonValueKind.Number => "number",
         JsonValueKind.True or JsonValueKind.False => "boolean",

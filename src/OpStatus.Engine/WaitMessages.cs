@@ -42,8 +42,12 @@ internal static class WaitMessages
     {
         var last = timedOut.LastStatus?.Status ?? "not read yet";
         var why = timedOut.LastFailure is { } lastFailure ? $"The last poll failed: {lastFailure.Message}" : null;
+        // A throttled or unavailable service says how long to wait: the reason a runbook's log needs, beside the status.
+        var asked = timedOut.LastFailure is { RetryAfter: { } retryAfter } failed && failed.Message.IndexOf("Retry-After", StringComparison.Ordinal) < 0
+            ? $"Its answer asked to wait {Seconds(retryAfter)} before the next request (Retry-After)."
+            : null;
         return new OperationTimeoutException(
-            Sentences.Join($"{Subject(timedOut.Request)} did not end within {timeoutSeconds} s of being received; its last status was {last}", why, "Wait again with a longer -Timeout, or read it later with the same command."),
+            Sentences.Join($"{Subject(timedOut.Request)} did not end within {timeoutSeconds} s of being received; its last status was {last}", why, asked, "Wait again with a longer -Timeout, or read it later with the same command."),
             timedOut.Request.Uri,
             timedOut.LastStatus);
     }

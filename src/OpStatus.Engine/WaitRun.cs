@@ -81,6 +81,12 @@ internal sealed class WaitRun : IDisposable
         waiter.Add(index, request, status);
     }
 
+    /// <summary>A null given as input: an error of its own, in its place among the others, never skipped in silence.</summary>
+    public void RefuseNull() => context.Output.Error(CommandError.Refused(new InvalidInput(
+        "NullInput",
+        "Wait-OperationStatus was given a null value, so there is nothing to wait on. The command that should have made it wrote no status, most often a Get command whose error was silenced: see that error ($Error), or give -ErrorAction Stop to the Get command.",
+        null)));
+
     /// <summary>An async-operation URL given with -Uri: polled at once when tokens may go to its host, refused otherwise.</summary>
     public void AddUri(Uri uri) => AddUrl(uri, firstDelay: null, header: null);
 

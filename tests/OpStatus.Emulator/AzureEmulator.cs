@@ -411,17 +411,70 @@ public sealed class AzureEmulator : IAsyncDisposable
             .Replace("{now}", DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         var bytes = Encoding.UTF8.GetBytes(body);
         response.ContentType = step.ContentType ?? (bytes.Length > 0 ? "application/json; charset=utf-8" : null);
-        if (string.Equals(step.Fault, "truncate", StringComparison.OrdinalIgnoreCase))
+        switch (step.Fault?.ToLowerInvariant())
         {
-            response.ContentLength = bytes.Length + 100;
-            await response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2)).ConfigureAwait(false);
-            await response.Body.FlushAsync().ConfigureAwait(false);
-            context.Abort();
-            return;
+            case "truncate":
+                response.ContentLength = bytes.Length + 100;
+                await response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2)).ConfigureAwait(false);
+                await response.Body.FlushAsync().ConfigureAwait(false);
+                context.Abort();
+                return;
+            case "close-after-headers":
+                response.ContentLength = bytes.Length;
+                await response.StartAsync().ConfigureAwait(false);
+                await response.Body.FlushAsync().ConfigureAwait(false);
+                context.Abort();
+                return;
+            case "trickle":
+                response.ContentLength = bytes.Length;
+                await response.StartAsync().ConfigureAwait(false);
+                try
+                {
+                    for (var i = 0; i < bytes.Length; i++)
+                    {
+                        await response.Body.WriteAsync(bytes.AsMemory(i, 1), context.RequestAborted).ConfigureAwait(false);
+                        await response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+                        await Task.Delay(step.TrickleMs > 0 ? step.TrickleMs : 1000, context.RequestAborted).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // The client gave up on the answer.
+                }
+
+                return;
+            case "gzip":
+                // The gzip magic number, then bytes that are no deflate stream: an answer that does not decompress.
+                response.Headers.ContentEncoding = "gzip";
+                bytes = new byte[] { 0x1f, 0x8b, 0x08, 0x00 }.Concat(Encoding.UTF8.GetBytes("not a deflate stream")).ToArray();
+                break;
         }
 
-        response.ContentLength = bytes.Length;
+        if (!step.Chunked)
+        {
+            response.ContentLength = bytes.Length + step.PadBytes;
+        }
+
         await response.Body.WriteAsync(bytes).ConfigureAwait(false);
+        await WritePaddingAsync(response, step.PadBytes, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>White space after the body, written a block at a time: an answer of any size, never held whole.</summary>
+    private static async Task WritePaddingAsync(HttpResponse response, long count, CancellationToken cancellationToken)
+    {
+        var block = new byte[64 * 1024];
+        Array.Fill(block, (byte)' ');
+        try
+        {
+            for (var left = count; left > 0; left -= block.Length)
+            {
+                await response.Body.WriteAsync(block.AsMemory(0, (int)Math.Min(block.Length, left)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The client stopped reading: what a bounded reader does.
+        }
     }
 
     private (string Code, string Message)? CheckToken(string? authorization, string expectedAudience)

@@ -31,8 +31,21 @@ public sealed record Step
     /// <summary>How long this step keeps answering, from the first time it answers; 0 for one request.</summary>
     public int DurationMs { get; init; }
 
-    /// <summary>A network fault instead of an answer: "reset" (abort the connection) or "truncate" (cut the body).</summary>
+    /// <summary>
+    /// A network fault instead of an answer: "reset" (abort the connection), "truncate" (declare more than the body and cut
+    /// it), "close-after-headers" (send the headers, then abort), "trickle" (the body one byte every TrickleMs), "gzip"
+    /// (say Content-Encoding: gzip of a body that is not).
+    /// </summary>
     public string? Fault { get; init; }
+
+    /// <summary>For "trickle": the time between two bytes of the body; 1000 by default.</summary>
+    public int TrickleMs { get; init; }
+
+    /// <summary>This many spaces after the body: a status followed by megabytes of white space.</summary>
+    public long PadBytes { get; init; }
+
+    /// <summary>True to send the body without Content-Length (chunked).</summary>
+    public bool Chunked { get; init; }
 }
 
 /// <summary>The script of one operation id.</summary>

@@ -137,4 +137,27 @@ public sealed class OrderedReadsTests
         await reads.CompleteAsync();
         Assert.True(output.ProgressUpdates.Last().Completed);
     }
+
+    [Fact]
+    public async Task A_slow_failing_item_holds_back_the_output_behind_it_but_not_the_reads()
+    {
+        var stuck = new TaskCompletionSource();
+        engine.Service.Script("stuck", new Answer { Status = 500, Gate = stuck.Task });
+        engine.Service.Script("good", Answer.Json("Succeeded"));
+        using var reads = NewReads(limit: 4, window: OrderedReads.Window(4));
+
+        await reads.AddAsync(engine.Cache("stuck"), null);
+        for (var i = 0; i < 1000; i++)
+        {
+            var adding = reads.AddAsync(engine.Cache("good"), null);
+            Assert.True(adding.IsCompleted, $"item {i + 1} waited for room behind the stuck one");
+        }
+
+        Eventually.True(() => engine.Service.RequestsFor("good").Count == 1000, "every item behind the stuck one was read");
+        Assert.Empty(output.Outcomes);
+
+        stuck.SetResult();
+        await reads.CompleteAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(new[] { "error:Http500" }.Concat(Enumerable.Repeat("good", 1000)), output.Outcomes);
+    }
 }

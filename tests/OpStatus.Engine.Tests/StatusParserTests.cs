@@ -52,7 +52,7 @@ public sealed class StatusParserTests
     [InlineData("<html>", "the body is not valid JSON")]
     [InlineData("[1]", "the body is a JSON array, not an object")]
     [InlineData("{\"name\":\"x\"}", "the body has no 'status' field")]
-    [InlineData("{\"status\":\"  \"}", "the body has no 'status' field")]
+    [InlineData("{\"status\":\"  \"}", "its 'status' field is empty")]
     public void A_body_that_is_not_a_status_says_why(string body, string reason)
     {
         Assert.Equal(reason, Fill(NewStatus(), body));

@@ -45,10 +45,10 @@ public sealed class ReliabilityTests : TestBase, IClassFixture<EmulatorFixture>
 
     [Fact]
     [Trait("Reliability", "Fault")]
-    public void A_huge_body_is_read()
+    public void A_big_status_under_the_answer_limit_is_read_whole()
     {
         var id = NewId();
-        var blob = new string('x', 4 * 1024 * 1024);
+        var blob = new string('x', 3 * 1024 * 1024);
         Emulator.Script(id, Ok(StatusBody("Running", id, ("properties", new JsonObject { ["blob"] = blob }))));
 
         using var session = NewSession();
@@ -135,15 +135,26 @@ public sealed class ReliabilityTests : TestBase, IClassFixture<EmulatorFixture>
         Assert.Empty(RequestsFor(id));
     }
 
-    [Fact]
+    [Theory]
     [Trait("Reliability", "HostileInput")]
-    public void Null_piped_to_Wait_is_refused_by_the_binder()
+    [InlineData("$null | Wait-OperationStatus", 0)]
+    [InlineData("Wait-OperationStatus -InputObject $null", 0)]
+    [InlineData("$s = Get-CacheOperationStatus @arm -OperationId $args[1]; $s, $null, $s | Wait-OperationStatus", 2)]
+    [InlineData("$s = Get-CacheOperationStatus @arm -OperationId $args[1]; Wait-OperationStatus -InputObject @($s, $null)", 1)]
+    public void A_null_given_to_Wait_is_its_own_error_in_its_place_and_the_others_go_on(string script, int statuses)
     {
-        using var session = NewSession();
-        var result = session.Run("$null | Wait-OperationStatus");
+        var id = NewId();
+        Emulator.Script(id, Ok(StatusBody("Succeeded", id)));
 
-        Assert.Empty(result.Output);
-        Assert.Contains(result.Errors, e => e.FullyQualifiedErrorId.StartsWith("ParameterArgumentValidationError", StringComparison.Ordinal) || e.FullyQualifiedErrorId.StartsWith("InputObjectNotBound", StringComparison.Ordinal));
+        using var session = NewSession();
+        var result = session.Run("$arm = @{ ResourceManagerEndpoint = $args[0]; SubscriptionId = '" + NewSubscription() + "'; Location = 'westus' }; " + script, Url, id);
+
+        Assert.Null(result.Terminating);
+        Assert.Equal(statuses, result.Output.Count);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("WaitOperationStatusCommandNullInput,OpStatus.Commands.WaitOperationStatusCommand", error.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, error.CategoryInfo.Category);
+        Assert.Contains("given a null value", error.Exception.Message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -48,8 +48,7 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        // At most twice -ThrottleLimit items held: those being read, and those read and waiting for the ones before them.
-        reads = new OrderedReads(Context, ThrottleLimit, window: Math.Max(2, ThrottleLimit * 2), showProgress: MyInvocation.ExpectingInput);
+        reads = new OrderedReads(Context, ThrottleLimit, OrderedReads.Window(ThrottleLimit), showProgress: MyInvocation.ExpectingInput);
     }
 
     protected override void ProcessRecord()

@@ -20,21 +20,25 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 
     /// <summary>Statuses read by the Get cmdlets (or written by an earlier Wait-OperationStatus).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-    [ValidateNotNull]
-    public OperationStatus[] InputObject { get; set; } = Array.Empty<OperationStatus>();
+    [AllowNull]
+    [AllowEmptyCollection]
+    public OperationStatus?[]? InputObject { get; set; } = Array.Empty<OperationStatus?>();
 
     /// <summary>Async-operation URLs, as returned in the Azure-AsyncOperation, Operation-Location or Location header.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = UriSet)]
     [Alias("AsyncOperationUri", "OperationLocation")]
-    public Uri[] Uri { get; set; } = Array.Empty<Uri>();
+    [AllowNull]
+    [AllowEmptyCollection]
+    public Uri?[]? Uri { get; set; } = Array.Empty<Uri?>();
 
     /// <summary>
     /// Responses of the requests that started operations: an HttpResponseMessage, what Invoke-WebRequest or
     /// Invoke-AzRestMethod returns, or a hashtable of response headers.
     /// </summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ResponseSet)]
-    [ValidateNotNull]
-    public OperationResponse[] Response { get; set; } = Array.Empty<OperationResponse>();
+    [AllowNull]
+    [AllowEmptyCollection]
+    public OperationResponse?[]? Response { get; set; } = Array.Empty<OperationResponse?>();
 
     /// <summary>
     /// Another cloud's Resource Manager endpoint, whose host may receive tokens, for the URLs Wait is given (-Uri,
@@ -84,25 +88,47 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
 
     protected override void ProcessRecord()
     {
+        // A null (what a failed command gives its variable) is refused with an error of its own, never skipped in silence.
         if (ParameterSetName == InputObjectSet)
         {
-            foreach (var status in InputObject)
+            foreach (var status in InputObject ?? new OperationStatus?[] { null })
             {
-                wait!.AddStatus(status);
+                if (status is null)
+                {
+                    wait!.RefuseNull();
+                }
+                else
+                {
+                    wait!.AddStatus(status);
+                }
             }
         }
         else if (ParameterSetName == ResponseSet)
         {
-            foreach (var response in Response)
+            foreach (var response in Response ?? new OperationResponse?[] { null })
             {
-                wait!.AddResponse(new StartResponse(response.StatusCode, response.Headers, response.Content, response.RequestUri));
+                if (response is null)
+                {
+                    wait!.RefuseNull();
+                }
+                else
+                {
+                    wait!.AddResponse(new StartResponse(response.StatusCode, response.Headers, response.Content, response.RequestUri));
+                }
             }
         }
         else
         {
-            foreach (var uri in Uri)
+            foreach (var uri in Uri ?? new Uri?[] { null })
             {
-                wait!.AddUri(uri);
+                if (uri is null)
+                {
+                    wait!.RefuseNull();
+                }
+                else
+                {
+                    wait!.AddUri(uri);
+                }
             }
         }
 

@@ -21,6 +21,9 @@ internal sealed record Answer
     /// <summary>Thrown instead of answering: a network fault.</summary>
     public Exception? Fault { get; init; }
 
+    /// <summary>A body of its own instead of <see cref="Body"/>: a big one, a slow one.</summary>
+    public Func<HttpContent>? Content { get; init; }
+
     public static Answer Json(string status, string? more = null, int httpStatus = 200) =>
         new() { Status = httpStatus, Body = "{\"status\":\"" + status + "\"" + (more is null ? string.Empty : "," + more) + "}" };
 
@@ -78,7 +81,7 @@ internal sealed class FakeService : HttpMessageHandler
 
         var response = new HttpResponseMessage((HttpStatusCode)answer.Status)
         {
-            Content = new StringContent(answer.Body ?? string.Empty, Encoding.UTF8, "application/json"),
+            Content = answer.Content?.Invoke() ?? new StringContent(answer.Body ?? string.Empty, Encoding.UTF8, "application/json"),
             RequestMessage = request,
         };
         foreach (var (name, value) in answer.Headers)
