@@ -1,7 +1,7 @@
 # One way of reading (or waiting on) many operations, timed in a real pwsh; bench/OpStatus.Bench runs it.
 # Prints one line: seconds, statuses written, errors. With -Report, also the session's read-limit report.
 param(
-    [Parameter(Mandatory)] [ValidateSet('opstatus-piped', 'opstatus-calls', 'irm-parallel', 'irm-loop', 'irm-calls', 'opstatus-wait', 'shaped-piped')] [string] $Way,
+    [Parameter(Mandatory)] [ValidateSet('opstatus-piped', 'opstatus-calls', 'irm-parallel', 'irm-loop', 'irm-calls', 'opstatus-wait', 'opstatus-get-wait', 'shaped-piped')] [string] $Way,
     [Parameter(Mandatory)] [string] $Url,
     [Parameter(Mandatory)] [string] $Subscription,
     [Parameter(Mandatory)] [string] $IdsFile,
@@ -42,6 +42,7 @@ switch ($Way) {
     'irm-loop' { $ids | ForEach-Object { Invoke-RestMethod -Uri "$base$_`?api-version=2024-10-01" -Headers $headers } -ErrorVariable +failed -ErrorAction SilentlyContinue | ForEach-Object { $written++ } }
     'irm-calls' { foreach ($id in $ids) { $null = Invoke-RestMethod -Uri "$base$id`?api-version=2024-10-01" -Headers $headers -ErrorVariable +failed -ErrorAction SilentlyContinue; $written++ } }
     'shaped-piped' { Import-Module (Join-Path $PSScriptRoot 'MinimalModule/bin/Release/netstandard2.0/MinimalModule.psd1') -ErrorAction Stop; $ids | Get-ShapedNothing @arm | ForEach-Object { $written++ } }
+    'opstatus-get-wait' { $ids | Get-CacheOperationStatus @arm -ErrorVariable +failed -ErrorAction SilentlyContinue | Wait-OperationStatus -PollingInterval 1 -ErrorVariable +failed -ErrorAction SilentlyContinue | ForEach-Object { $written++ } }
     'opstatus-wait' { $ids | ForEach-Object { "$base$_`?api-version=2024-10-01" } | Wait-OperationStatus -ResourceManagerEndpoint $Url -ErrorVariable +failed -ErrorAction SilentlyContinue | ForEach-Object { $written++ } }
 }
 $seconds = $clock.Elapsed.TotalSeconds

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against the local emulator and prints their tables.
-#   bash bench/run.sh [all|import|calls|pipeline|tokens|wait|deadline|bulk] [wait: T,T,... N,N,...]   (wait defaults: 3,20 and 1,100,1000)
+#   bash bench/run.sh [all|import|calls|pipeline|tokens|wait|deadline|bulk|limit] [wait: T,T,... N,N,...]   (wait defaults: 3,20 and 1,100,1000)
 #   bash bench/run.sh pipeline [N,N,...]   (defaults to 1000,10000,30000)
 #   bash bench/run.sh bulk [N]   (N defaults to 1000; the peers run in a real pwsh 7.6.9, installed into out/tools/ when missing)
+#   bash bench/run.sh limit      (the read limit against buckets of several sizes, in a real pwsh; about 20 minutes)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

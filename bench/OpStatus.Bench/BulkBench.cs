@@ -226,6 +226,96 @@ internal static class BulkBench
         }
     }
 
+    /// <summary>
+    /// The read limit against buckets from a tenth of Resource Manager's up to its own, and its own with another client
+    /// taking half the refill, in a real pwsh with OpStatus's default limit: 1000 piped reads, and 300 operations read
+    /// and waited on (Get | Wait). Each against the least time the bucket allows; the share of 429s; errors.
+    /// </summary>
+    public static void ReadLimits(Harness harness)
+    {
+        var pwsh = Environment.GetEnvironmentVariable("OPSTATUS_BENCH_PWSH")
+            ?? throw new InvalidOperationException("Run bench/run.sh: it installs pwsh 7.6.9 and sets OPSTATUS_BENCH_PWSH.");
+        var folder = Directory.CreateDirectory(Path.Combine(Root, "out", "bench")).FullName;
+        var token = harness.Emulator.IssueToken(harness.Emulator.ResourceManagerAudience);
+        var buckets = new (int Size, double Refill, double Competitor)[] { (25, 2.5, 0), (50, 10, 0), (100, 20, 0), (250, 25, 0), (250, 25, 12.5) };
+        const int Reads = 1000;
+        const int Operations = 300;
+        const double T = 10;
+        var rows = new List<string[]>();
+        var reports = new List<string>();
+        var recording = harness.Emulator.RecordRequests;
+        try
+        {
+            foreach (var (size, refill, competitor) in buckets)
+            {
+                harness.Emulator.Throttle(size, refill, competitor);
+                var net = refill - competitor;
+                var bucket = $"{size}, {refill.ToString(CultureInfo.InvariantCulture)}/s" + (competitor > 0 ? $", another client taking {competitor.ToString(CultureInfo.InvariantCulture)}/s" : string.Empty);
+
+                var subscription = Guid.NewGuid().ToString();
+                var warmUp = Scripted(harness, 1, 0, folder, "limit-warmup")[0];
+                var reads = IdsFile(Scripted(harness, Reads, 0, folder, "limit"), folder, "limit");
+                harness.Emulator.RecordRequests = true;
+                harness.Emulator.ClearRequests();
+                var read = Child(pwsh, harness, "opstatus-piped", reads, token, warmUp, null, subscription);
+                var readRequests = Requests(harness, subscription).Where(r => r.OperationId != warmUp).ToArray();
+                var readMinimum = (Reads - size) / net;
+                rows.Add(new[]
+                {
+                    bucket, $"{Reads} piped reads", F(read.Seconds), F(readMinimum), F(read.Seconds / readMinimum) + "x",
+                    Share(readRequests), Count(read.Errors),
+                });
+                reports.AddRange(read.Report.Where(l => !l.StartsWith("memory ", StringComparison.Ordinal)));
+
+                // 300 operations that end about T seconds after the wait begins, polled every second (-PollingInterval 1, so
+                // that the schedule adds at most a second). One read each by Get; one more after its end for each operation
+                // that Get read before it ended. The least time is never less than T, nor than those reads take.
+                var waitSubscription = Guid.NewGuid().ToString();
+                var waitWarmUp = Scripted(harness, 1, 0, folder, "limit-warmup")[0];
+                var ops = Enumerable.Range(0, Operations).Select(_ => Guid.NewGuid().ToString()).ToArray();
+                var ends = DateTimeOffset.UtcNow.AddSeconds(T + 2);
+                foreach (var id in ops)
+                {
+                    harness.Emulator.ScriptUntil(id, ends);
+                }
+
+                harness.Emulator.ClearRequests();
+                var wait = Child(pwsh, harness, "opstatus-get-wait", IdsFile(ops, folder, "limit-wait"), token, waitWarmUp, null, waitSubscription);
+                var waitRequests = Requests(harness, waitSubscription).Where(r => r.OperationId != waitWarmUp).ToArray();
+                var readEarly = waitRequests.GroupBy(r => r.OperationId).Count(g => g.Min(r => r.Time) < ends);
+                var waitMinimum = Math.Max((ends - wait.Started).TotalSeconds, (Operations + readEarly - size) / net);
+                rows.Add(new[]
+                {
+                    bucket, $"Get \\| Wait -PollingInterval 1 on {Operations} operations", F(wait.Seconds), F(waitMinimum), F(wait.Seconds / waitMinimum) + "x",
+                    Share(waitRequests) + $" ({F(waitRequests.Length / (double)Operations)} reads an operation)", Count(wait.Errors) + (wait.Written == Operations ? string.Empty : $" ({wait.Written} ended)"),
+                });
+                reports.AddRange(wait.Report.Where(l => !l.StartsWith("memory ", StringComparison.Ordinal)));
+            }
+        }
+        finally
+        {
+            harness.Emulator.StopThrottling();
+            harness.Emulator.RecordRequests = recording;
+        }
+
+        Console.WriteLine("## The read limit against buckets of other sizes, in a real pwsh with OpStatus's default limit (goals: at most 1.3x the minimum, at most 10 % 429s, no errors)");
+        PrintTable(new[] { "bucket (reads, refill)", "run", "s", "minimum s", "x minimum", "429s", "errors" }, rows);
+        Console.WriteLine("What the read limit learned (OpStatus's own report, per subscription and principal):");
+        Console.WriteLine();
+        foreach (var line in reports)
+        {
+            Console.WriteLine("    " + line);
+        }
+
+        Console.WriteLine();
+    }
+
+    private static string Share(SeenRequest[] requests)
+    {
+        var throttled = requests.Count(r => r.Throttled);
+        return $"{throttled} of {requests.Length} ({(requests.Length == 0 ? 0 : 100.0 * throttled / requests.Length).ToString("0.0", CultureInfo.InvariantCulture)} %)";
+    }
+
     private static SeenRequest[] Requests(Harness harness, string subscription) =>
         harness.Emulator.Requests.Where(r => r.RawTarget.Contains(subscription, StringComparison.OrdinalIgnoreCase)).ToArray();
 

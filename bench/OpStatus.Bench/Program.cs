@@ -1,7 +1,7 @@
 using System.Globalization;
 using OpStatus.Bench;
 
-// bash bench/run.sh [all|import|calls|pipeline|tokens|wait|deadline|bulk] [wait: T,T,... N,N,...]
+// bash bench/run.sh [all|import|calls|pipeline|tokens|wait|deadline|bulk|limit] [wait: T,T,... N,N,...]
 // Every table compares OpStatus with a baseline measured in the same run.
 var which = args.Length > 0 ? args[0] : "all";
 if (which == "import-probe")
@@ -53,6 +53,11 @@ await using (var harness = await Harness.StartAsync())
     if (which is "all" or "bulk")
     {
         BulkBench.Run(harness, n: args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1000);
+    }
+
+    if (which is "all" or "limit")
+    {
+        BulkBench.ReadLimits(harness);
     }
 }
 

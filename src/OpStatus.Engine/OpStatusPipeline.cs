@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading;
 using System.Threading.Tasks;
 using Azure.Core;
 using Azure.Core.Pipeline;
@@ -47,8 +49,9 @@ internal static class OpStatusPipeline
             perCallPolicies: Array.Empty<HttpPipelinePolicy>(),
             perRetryPolicies: new HttpPipelinePolicy[]
             {
-                new ThrottlePolicy(settings.Throttle, settings.LongestRetryAfter),
                 new BearerTokenAuthenticationPolicy(credential, scope),
+                // After the token: Resource Manager counts reads per principal, and the token names it.
+                new ThrottlePolicy(settings.Throttle, settings.LongestRetryAfter, credential),
                 new BoundedAnswerPolicy(settings.MaxAnswerBytes, settings.NetworkTimeout),
                 new DiagnosticsPolicy(),
             },
@@ -66,39 +69,60 @@ internal static class OpStatusPipeline
     }
 
     /// <summary>
-    /// Each try waits for the session's read limit of its place, and tells the limit what the answer said
-    /// (429 and its Retry-After; x-ms-ratelimit-remaining-subscription-reads). A wait shows under -Verbose.
+    /// Each try waits for the session's read limit of its place (the subscription and the principal the token was
+    /// issued to), and tells the limit what the answer said: 429 and its Retry-After,
+    /// x-ms-ratelimit-remaining-subscription-reads. A wait, and a rate learned, show under -Verbose.
     /// </summary>
     private sealed class ThrottlePolicy : SyncOrAsyncPolicy
     {
+        private static readonly ConditionalWeakTable<TokenCredential, string> Credentials = new();
+        private static int credentialsSeen;
+
         private readonly ReadThrottle throttle;
         private readonly TimeSpan longestPause;
+        private readonly string credentialKey;
 
-        public ThrottlePolicy(ReadThrottle throttle, TimeSpan longestPause)
+        public ThrottlePolicy(ReadThrottle throttle, TimeSpan longestPause, TokenCredential credential)
         {
             this.throttle = throttle;
             this.longestPause = longestPause;
+            // A token that is not a JWT names no principal: the credential object stands for it.
+            credentialKey = Credentials.GetValue(credential, _ => "credential " + Interlocked.Increment(ref credentialsSeen).ToString(CultureInfo.InvariantCulture));
         }
 
         protected override async ValueTask Run(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
         {
             var uri = message.Request.Uri.ToUri();
-            var waited = await throttle.AcquireAsync(uri, async, message.CancellationToken).ConfigureAwait(false);
-            if (waited > TimeSpan.Zero && message.TryGetProperty(LogProperty, out var value) && value is IOperationLog { VerboseEnabled: true } log)
+            message.Request.Headers.TryGetValue(HttpHeader.Names.Authorization, out var authorization);
+            var principal = ReadThrottle.PrincipalOf(authorization) ?? credentialKey;
+            var ticket = await throttle.AcquireAsync(uri, principal, async, message.CancellationToken).ConfigureAwait(false);
+            var log = message.TryGetProperty(LogProperty, out var value) && value is IOperationLog { VerboseEnabled: true } verbose ? verbose : null;
+            if (ticket.Waited > TimeSpan.Zero && log is not null)
             {
-                var report = throttle.ReportFor(uri);
-                log.Verbose(string.Format(CultureInfo.InvariantCulture, "Held back {0:0.###} s by the session's read limit for {1}: bursts of up to {2:0} reads, then {3:0.#} a second.", waited.TotalSeconds, report.Key, report.Burst, report.Rate));
+                log.Verbose(string.Format(CultureInfo.InvariantCulture, "Held back {0:0.###} s by the read limit for {1}: {2}.", ticket.Waited.TotalSeconds, ticket.Place, ticket.Report().Describe()));
             }
 
-            await Next(message, pipeline, async).ConfigureAwait(false);
+            try
+            {
+                await Next(message, pipeline, async).ConfigureAwait(false);
+            }
+            catch
+            {
+                ticket.Failed();
+                throw;
+            }
+
             var response = message.Response;
-            throttle.Observe(
-                uri,
+            var learned = ticket.Answered(
                 response.Status,
                 // The same bound as a read's: a Retry-After of a day pauses the place for a minute; each read then gets
                 // its own 429, which says when to try again.
                 response.Status == 429 && RetryAfterHeader.Of(response) is { } asked ? (asked > longestPause ? longestPause : asked) : null,
-                response.Headers.TryGetValue("x-ms-ratelimit-remaining-subscription-reads", out var remaining) ? remaining : null);
+                response.Headers.TryGetValue(ReadThrottle.RemainingReadsHeader, out var remaining) ? remaining : null);
+            if (learned && log is not null)
+            {
+                log.Verbose(string.Format(CultureInfo.InvariantCulture, "Read limit for {0}: {1}, learned from Resource Manager's remaining-reads counts.", ticket.Place, ticket.Report().Describe()));
+            }
         }
     }
 

@@ -1,22 +1,23 @@
 using System;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 
 namespace OpStatus.Engine;
 
 /// <summary>
-/// One client-side limit on reads for the whole session, shared by every OpStatus command (Get and Wait
-/// alike), kept per place where Resource Manager counts them: the endpoint and subscription of the URL (or
-/// the endpoint alone, for Dev Center). Each place is a token bucket a little smaller than ARM's (250 reads,
-/// refilled at 25 a second, unless OPSTATUS_READ_BURST and OPSTATUS_READS_PER_SECOND say otherwise). A 429 on any
-/// read of a place holds every read of that place until its Retry-After, halves that place's rate, which then
-/// recovers by a tenth of its base every second without a 429.
+/// One client-side limit on reads for the whole session, shared by every OpStatus command (Get and Wait alike),
+/// kept per place where Resource Manager counts reads: a subscription and the principal reading it (two
+/// credentials are two budgets, as in ARM), or a Dev Center endpoint. Each place is a <see cref="ReadBudget"/>:
+/// it starts from Resource Manager's published bucket (250 reads, refilled at 25 a second) or from
+/// OPSTATUS_READ_BURST and OPSTATUS_READS_PER_SECOND, then learns what is really left from the answers.
 /// </summary>
 internal sealed class ReadThrottle
 {
-    /// <summary>ARM's published read limits per subscription: a bucket of 250 requests, refilled at 25 a second.</summary>
+    /// <summary>ARM's published read limits per subscription and principal: a bucket of 250 requests, refilled at 25 a second.</summary>
     public const double ArmBurst = 250;
 
     public const double ArmReadsPerSecond = 25;
@@ -25,119 +26,174 @@ internal sealed class ReadThrottle
 
     public const string RateVariable = "OPSTATUS_READS_PER_SECOND";
 
-    private static readonly TimeSpan DefaultPause = TimeSpan.FromSeconds(1);
-
-    private readonly ConcurrentDictionary<string, Bucket> buckets = new(StringComparer.OrdinalIgnoreCase);
-    private readonly TimeProvider clock;
-    private readonly double? burst;
-    private readonly double? rate;
-
-    /// <param name="clock">The clock of its buckets and waits; the system's unless a test gives its own.</param>
-    /// <param name="burst">The bucket's size, instead of OPSTATUS_READ_BURST or Resource Manager's.</param>
-    /// <param name="rate">Its refill a second, instead of OPSTATUS_READS_PER_SECOND or Resource Manager's.</param>
-    public ReadThrottle(TimeProvider? clock = null, double? burst = null, double? rate = null)
-    {
-        this.clock = clock ?? TimeProvider.System;
-        this.burst = burst;
-        this.rate = rate;
-    }
-
-    /// <summary>The session's limiter.</summary>
-    public static ReadThrottle Session { get; } = new();
-
-    /// <summary>Where ARM counts a read of this URL: scheme, host and port, and /subscriptions/{id} when the path starts so.</summary>
-    public static string KeyOf(Uri uri)
-    {
-        var key = uri.GetLeftPart(UriPartial.Authority);
-        var segments = uri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
-        return segments.Length >= 2 && segments[0].Equals("subscriptions", StringComparison.OrdinalIgnoreCase)
-            ? key + "/subscriptions/" + segments[1].ToLowerInvariant()
-            : key;
-    }
-
-    /// <summary>Waits until the place of this URL may be read; returns how long it waited.</summary>
-    public async ValueTask<TimeSpan> AcquireAsync(Uri uri, bool async, CancellationToken cancellationToken)
-    {
-        var bucket = BucketOf(uri);
-        var waited = TimeSpan.Zero;
-        var reserved = false;
-        while (true)
-        {
-            var delay = reserved ? bucket.PauseLeft() : bucket.Reserve(out reserved);
-            if (delay <= TimeSpan.Zero)
-            {
-                if (reserved)
-                {
-                    return waited;
-                }
-
-                continue;
-            }
-
-            waited += delay;
-            try
-            {
-                var sleeping = clock.Delay(delay, cancellationToken);
-                if (async)
-                {
-                    await sleeping.ConfigureAwait(false);
-                }
-                else
-                {
-                    sleeping.GetAwaiter().GetResult();
-                }
-            }
-            catch (OperationCanceledException) when (reserved)
-            {
-                // A read given up (Ctrl+C, a deadline) gives its token back: the bucket outlives the command.
-                bucket.Return();
-                throw;
-            }
-        }
-    }
-
-    /// <summary>What a response says about the limit: a 429 pauses the place; the remaining-reads header caps its tokens.</summary>
-    public void Observe(Uri uri, int status, TimeSpan? retryAfter, string? remainingReads)
-    {
-        var bucket = BucketOf(uri);
-        if (status == 429)
-        {
-            bucket.Throttled(retryAfter ?? DefaultPause);
-        }
-
-        if (remainingReads is not null && double.TryParse(remainingReads, NumberStyles.Float, CultureInfo.InvariantCulture, out var remaining) && remaining >= 0)
-        {
-            bucket.CapTokens(remaining);
-        }
-    }
-
-    /// <summary>What the limiter of this URL's place has done so far in the session.</summary>
-    public ThrottleReport ReportFor(Uri uri) => BucketOf(uri).Report(KeyOf(uri));
-
-    /// <summary>A line per place, for -Debug and benchmarks.</summary>
-    public string Report()
-    {
-        var text = new System.Text.StringBuilder();
-        foreach (var pair in buckets)
-        {
-            text.AppendLine(pair.Value.Report(pair.Key).ToString());
-        }
-
-        return text.ToString();
-    }
+    /// <summary>The header in which Resource Manager says how many reads the place has left.</summary>
+    public const string RemainingReadsHeader = "x-ms-ratelimit-remaining-subscription-reads";
 
     /// <summary>
-    /// The part of the limits the client uses: reads that leave at an even pace can still arrive bunched (a
-    /// connection being set up delays the first ones), so it stays a little below what the service allows.
+    /// The part of the starting limits used: reads that leave at an even pace can still arrive bunched (a connection
+    /// being set up delays the first ones), so the client stays a little below what the service publishes.
     /// </summary>
     private const double BurstShare = 0.95;
 
     private const double RateShare = 0.97;
 
-    private Bucket BucketOf(Uri uri) => buckets.GetOrAdd(KeyOf(uri), _ => new Bucket(
-        clock,
-        Math.Max(1, Math.Floor((burst ?? Setting(BurstVariable, ArmBurst)) * BurstShare)),
-        (rate ?? Setting(RateVariable, ArmReadsPerSecond)) * RateShare));
+    /// <summary>The longest a queued read sleeps before it looks again: a count heard meanwhile may let it go sooner.</summary>
+    private static readonly TimeSpan LongestNap = TimeSpan.FromMilliseconds(500);
+
+    private readonly ConcurrentDictionary<string, Place> places = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeProvider clock;
+    private readonly long started;
+    private readonly double? burst;
+    private readonly double? rate;
+    private readonly bool probeFirst;
+
+    /// <param name="clock">The clock of its budgets and waits; the system's unless a test gives its own.</param>
+    /// <param name="burst">The starting bucket, instead of OPSTATUS_READ_BURST or Resource Manager's.</param>
+    /// <param name="rate">Its starting refill a second, instead of OPSTATUS_READS_PER_SECOND or Resource Manager's.</param>
+    /// <param name="probeFirst">Whether the first read of a place goes alone, so that its answer tells what is left.</param>
+    public ReadThrottle(TimeProvider? clock = null, double? burst = null, double? rate = null, bool probeFirst = true)
+    {
+        this.clock = clock ?? TimeProvider.System;
+        started = this.clock.GetTimestamp();
+        this.burst = burst;
+        this.rate = rate;
+        this.probeFirst = probeFirst;
+    }
+
+    /// <summary>The session's limiter.</summary>
+    public static ReadThrottle Session { get; } = new();
+
+    /// <summary>
+    /// Where a read of this URL is counted: scheme, host and port; and, when the path starts with
+    /// /subscriptions/{id}, that subscription and the principal (Resource Manager's buckets are per both).
+    /// </summary>
+    public static string KeyOf(Uri uri, string? principal)
+    {
+        var key = uri.GetLeftPart(UriPartial.Authority);
+        var segments = uri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+        return segments.Length >= 2 && segments[0].Equals("subscriptions", StringComparison.OrdinalIgnoreCase)
+            ? key + "/subscriptions/" + segments[1].ToLowerInvariant() + (principal is null ? string.Empty : " as " + principal)
+            : key;
+    }
+
+    /// <summary>
+    /// The principal a bearer token was issued to (its tenant and object id, else its application id), read from the
+    /// token's claims without checking them: only to tell budgets apart. Null when it is not a JWT.
+    /// </summary>
+    public static string? PrincipalOf(string? authorization)
+    {
+        const string Scheme = "Bearer ";
+        if (authorization is null || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var parts = authorization.Substring(Scheme.Length).Trim().Split('.');
+        if (parts.Length != 3 || parts[1].Length == 0 || parts[1].Length > 16384)
+        {
+            return null;
+        }
+
+        try
+        {
+            var payload = parts[1].Replace('-', '+').Replace('_', '/');
+            payload = payload.PadRight(payload.Length + ((4 - (payload.Length % 4)) % 4), '=');
+            using var claims = JsonDocument.Parse(Convert.FromBase64String(payload));
+            if (claims.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+
+            string? Claim(string name) => claims.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+            var who = Claim("oid") ?? Claim("appid") ?? Claim("azp") ?? Claim("sub");
+            if (who is null)
+            {
+                return null;
+            }
+
+            return Claim("tid") is { } tenant ? tenant + "/" + who : who;
+        }
+        catch (Exception e) when (e is FormatException or JsonException or ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Waits until the place of this URL, read by this principal, may be read; the ticket takes the answer.</summary>
+    public async ValueTask<ReadTicket> AcquireAsync(Uri uri, string? principal, bool async, CancellationToken cancellationToken)
+    {
+        var place = PlaceOf(uri, principal);
+        var budget = place.Budget;
+        var reserved = clock.GetTimestamp();
+        var ticket = budget.Reserve(Now);
+        try
+        {
+            while (true)
+            {
+                var now = Now;
+                var due = budget.Due(ticket, now);
+                if (due <= TimeSpan.Zero)
+                {
+                    break;
+                }
+
+                var probing = budget.WaitsForProbe(ticket, now);
+                using var nap = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var sleeping = clock.Delay(due < LongestNap ? due : LongestNap, nap.Token);
+                var waking = probing ? Task.WhenAny(sleeping, place.Probed) : sleeping;
+                try
+                {
+                    if (async)
+                    {
+                        await waking.ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        waking.GetAwaiter().GetResult();
+                    }
+                }
+                finally
+                {
+                    nap.Cancel();
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // A read given up (Ctrl+C, a deadline) gives its place back: the budget outlives the command.
+            budget.Cancel(ticket);
+            throw;
+        }
+
+        var waited = clock.Since(reserved);
+        if (waited > TimeSpan.Zero)
+        {
+            budget.Held(waited);
+        }
+
+        return new ReadTicket(this, place, ticket, waited);
+    }
+
+    /// <summary>What the budget of this URL's place, read by this principal, knows and did so far in the session.</summary>
+    public ReadBudgetReport ReportFor(Uri uri, string? principal = null) => PlaceOf(uri, principal).Budget.Report();
+
+    /// <summary>A line per place, for -Debug and benchmarks.</summary>
+    public string Report()
+    {
+        var text = new StringBuilder();
+        foreach (var place in places.Values)
+        {
+            var report = place.Budget.Report();
+            text.AppendLine(string.Format(
+                CultureInfo.InvariantCulture,
+                "{0}: {1} reads, {2} held back for {3:0.0} s in all, {4} answered 429; {5}",
+                place.Key, report.Reads, report.HeldBack, report.Held.TotalSeconds, report.Throttles, report.Describe()));
+        }
+
+        return text.ToString();
+    }
 
     /// <summary>What is wrong with the limits set in the environment, in words for a warning; null when nothing is.</summary>
     public static string? SettingsProblem()
@@ -154,170 +210,100 @@ internal sealed class ReadThrottle
         return null;
     }
 
+    private TimeSpan Now => clock.Since(started);
+
+    private Place PlaceOf(Uri uri, string? principal) => places.GetOrAdd(KeyOf(uri, principal), key =>
+    {
+        var startBurst = burst ?? Setting(BurstVariable, ArmBurst);
+        return new Place(key, Describe(uri, principal), new ReadBudget(
+            Math.Max(1, Math.Floor(startBurst * BurstShare)),
+            (rate ?? Setting(RateVariable, ArmReadsPerSecond)) * RateShare,
+            startBurst,
+            probeFirst));
+    });
+
+    /// <summary>"subscription {id} at {endpoint}, principal {object id}", or the endpoint alone.</summary>
+    private static string Describe(Uri uri, string? principal)
+    {
+        var endpoint = uri.GetLeftPart(UriPartial.Authority);
+        var segments = uri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length >= 2 && segments[0].Equals("subscriptions", StringComparison.OrdinalIgnoreCase))
+        {
+            var who = principal is null ? string.Empty : ", principal " + principal.Substring(principal.LastIndexOf('/') + 1);
+            return $"subscription {segments[1].ToLowerInvariant()} at {endpoint}{who}";
+        }
+
+        return endpoint;
+    }
+
     /// <summary>A positive number from the environment (read when a place is first seen), or the default.</summary>
     private static double Setting(string name, double fallback) =>
         double.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
             : fallback;
 
-    /// <summary>One place's token bucket. Reading takes a token; without one, a read reserves the next and waits for it.</summary>
-    private sealed class Bucket
+    internal TimeSpan Elapsed => Now;
+
+    /// <summary>One place: its key, its words for messages, its budget, and a signal for the first answer.</summary>
+    internal sealed class Place
     {
-        private readonly object gate = new();
-        private readonly TimeProvider clock;
-        private readonly long started;
-        private readonly double burst;
-        private readonly double baseRate;
-        private double rate;
-        private double tokens;
-        private TimeSpan refilledAt;
-        private TimeSpan pausedUntil;
-        private TimeSpan lastThrottle = TimeSpan.MinValue;
-        private long reads;
-        private long heldBack;
-        private long throttles;
-        private double secondsHeld;
+        private readonly TaskCompletionSource<bool> probed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Bucket(TimeProvider clock, double burst, double rate)
+        public Place(string key, string description, ReadBudget budget)
         {
-            this.clock = clock;
-            started = clock.GetTimestamp();
-            this.burst = burst;
-            baseRate = rate;
-            this.rate = rate;
-            tokens = burst;
+            Key = key;
+            Description = description;
+            Budget = budget;
         }
 
-        /// <summary>The wait before a read: zero with a token at hand (reserved), otherwise until the reserved token or the pause's end.</summary>
-        public TimeSpan Reserve(out bool reserved)
-        {
-            lock (gate)
-            {
-                var now = Refill();
-                if (pausedUntil > now)
-                {
-                    reserved = false;
-                    return Held(pausedUntil - now);
-                }
+        public string Key { get; }
 
-                reads++;
-                reserved = true;
-                tokens -= 1;
-                return tokens >= 0 ? TimeSpan.Zero : Held(TimeSpan.FromSeconds(-tokens / rate));
-            }
-        }
+        public string Description { get; }
 
-        /// <summary>What is left of a pause that began while a read waited for its token.</summary>
-        public TimeSpan PauseLeft()
-        {
-            lock (gate)
-            {
-                var left = pausedUntil - clock.Since(started);
-                return left > TimeSpan.Zero ? left : TimeSpan.Zero;
-            }
-        }
+        public ReadBudget Budget { get; }
 
-        public void Throttled(TimeSpan retryAfter)
-        {
-            lock (gate)
-            {
-                var now = Refill();
-                throttles++;
-                lastThrottle = now;
-                if (pausedUntil <= now)
-                {
-                    // Once per pause: the other 429s of the same burst say the same thing again.
-                    rate = Math.Max(baseRate / 16, rate / 2);
-                }
+        public Task Probed => probed.Task;
 
-                pausedUntil = now + retryAfter > pausedUntil ? now + retryAfter : pausedUntil;
-                tokens = Math.Min(tokens, 0);
-            }
-        }
-
-        public void Return()
-        {
-            lock (gate)
-            {
-                reads--;
-                tokens = Math.Min(burst, tokens + 1);
-            }
-        }
-
-        public void CapTokens(double remaining)
-        {
-            lock (gate)
-            {
-                Refill();
-                tokens = Math.Min(tokens, remaining);
-            }
-        }
-
-        public ThrottleReport Report(string key)
-        {
-            lock (gate)
-            {
-                return new ThrottleReport(key, burst, baseRate, rate, reads, heldBack, throttles, TimeSpan.FromSeconds(secondsHeld));
-            }
-        }
-
-        private TimeSpan Held(TimeSpan wait)
-        {
-            heldBack++;
-            secondsHeld += wait.TotalSeconds;
-            return wait;
-        }
-
-        /// <summary>Adds the tokens of the time since the last refill, and lets a lowered rate recover; returns now.</summary>
-        private TimeSpan Refill()
-        {
-            var now = clock.Since(started);
-            var seconds = (now - refilledAt).TotalSeconds;
-            refilledAt = now;
-            if (rate < baseRate && now - lastThrottle > TimeSpan.FromSeconds(1))
-            {
-                rate = Math.Min(baseRate, rate + (baseRate / 10 * seconds));
-            }
-
-            tokens = Math.Min(burst, tokens + (seconds * rate));
-            return now;
-        }
+        public void Answered() => probed.TrySetResult(true);
     }
 }
 
-/// <summary>What the limiter of one place has done: reads let through, reads held back and for how long, 429s seen.</summary>
-internal sealed class ThrottleReport
+/// <summary>One read let through by the limit: it gives the limit the answer (or says there was none).</summary>
+internal sealed class ReadTicket
 {
-    public ThrottleReport(string key, double burst, double baseRate, double rate, long reads, long heldBack, long throttles, TimeSpan held)
+    private readonly ReadThrottle throttle;
+    private readonly ReadThrottle.Place place;
+    private readonly long number;
+
+    public ReadTicket(ReadThrottle throttle, ReadThrottle.Place place, long number, TimeSpan waited)
     {
-        Key = key;
-        Burst = burst;
-        BaseRate = baseRate;
-        Rate = rate;
-        Reads = reads;
-        HeldBack = heldBack;
-        Throttles = throttles;
-        Held = held;
+        this.throttle = throttle;
+        this.place = place;
+        this.number = number;
+        Waited = waited;
     }
 
-    public string Key { get; }
+    /// <summary>How long the read was held back.</summary>
+    public TimeSpan Waited { get; }
 
-    public double Burst { get; }
+    /// <summary>The place in words: "subscription {id} at {endpoint}, principal {object id}".</summary>
+    public string Place => place.Description;
 
-    public double BaseRate { get; }
+    /// <summary>Tells the limit what the answer said; true when it learned a rate worth telling under -Verbose.</summary>
+    public bool Answered(int status, TimeSpan? retryAfter, string? remainingReads)
+    {
+        int? remaining = int.TryParse(remainingReads, NumberStyles.Integer, CultureInfo.InvariantCulture, out var left) && left >= 0 ? left : null;
+        var learned = place.Budget.Answered(number, throttle.Elapsed, status, retryAfter, remaining);
+        place.Answered();
+        return learned;
+    }
 
-    public double Rate { get; }
+    /// <summary>The read got no answer (a network fault, a timeout, Ctrl+C while it was out).</summary>
+    public void Failed()
+    {
+        place.Budget.Failed(number);
+        place.Answered();
+    }
 
-    public long Reads { get; }
-
-    public long HeldBack { get; }
-
-    public long Throttles { get; }
-
-    public TimeSpan Held { get; }
-
-    public override string ToString() => string.Format(
-        CultureInfo.InvariantCulture,
-        "{0}: {1} reads, {2} held back for {3:0.0} s in all, {4} answered 429; limit {5:0} reads, {6:0.#}/s (now {7:0.#}/s)",
-        Key, Reads, HeldBack, Held.TotalSeconds, Throttles, Burst, BaseRate, Rate);
+    public ReadBudgetReport Report() => place.Budget.Report();
 }

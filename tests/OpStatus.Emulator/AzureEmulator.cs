@@ -130,13 +130,26 @@ public sealed class AzureEmulator : IAsyncDisposable
     /// </summary>
     public void ScriptUntil(string operationId, DateTimeOffset completesAt) => scripts[operationId] = new ScriptState(operationId, completesAt);
 
-    /// <summary>Issues a token the emulator accepts, as if the caller had signed in elsewhere.</summary>
-    public string IssueToken(string audience, TimeSpan? lifetime = null)
+    /// <summary>The principal of a token issued without one: the system-assigned identity, or whoever signed in elsewhere.</summary>
+    public const string DefaultPrincipal = "00000000-0000-0000-0000-0000000000a1";
+
+    /// <summary>The tenant every token names.</summary>
+    public const string Tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+    /// <summary>
+    /// Issues a token the emulator accepts, as if the caller had signed in elsewhere. It is shaped as a JWT, "emu."
+    /// then its claims (tid, oid, aud) then random bytes, so that a client can tell its principal, as from Microsoft
+    /// Entra's tokens; only the emulator's own list says whether it is valid.
+    /// </summary>
+    public string IssueToken(string audience, TimeSpan? lifetime = null, string principal = DefaultPrincipal)
     {
-        var token = "emu." + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        tokens[token] = new IssuedToken(audience.TrimEnd('/'), DateTimeOffset.UtcNow + (lifetime ?? TokenLifetime));
+        var claims = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["tid"] = Tenant, ["oid"] = principal, ["aud"] = audience.TrimEnd('/') });
+        var token = "emu." + Base64Url(claims) + "." + Base64Url(RandomNumberGenerator.GetBytes(32));
+        tokens[token] = new IssuedToken(audience.TrimEnd('/'), DateTimeOffset.UtcNow + (lifetime ?? TokenLifetime), principal);
         return token;
     }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     /// <summary>
     /// Revokes every token issued so far for an audience, as Microsoft Entra does when a session is revoked.
@@ -172,12 +185,17 @@ public sealed class AzureEmulator : IAsyncDisposable
     }
 
     /// <summary>
-    /// Throttles status reads as Resource Manager does: a token bucket per subscription (Dev Center: one for the
-    /// endpoint) of <paramref name="size"/> reads, refilled at <paramref name="refillPerSecond"/>. A read that
-    /// finds it empty is answered 429 with Retry-After (whole seconds) and
+    /// Throttles status reads as Resource Manager does: a token bucket per subscription and principal (Dev Center:
+    /// one for the endpoint) of <paramref name="size"/> reads, refilled at <paramref name="refillPerSecond"/>. A read
+    /// that finds it empty is answered 429 with Retry-After (whole seconds) and
     /// x-ms-ratelimit-remaining-subscription-reads: 0; every other read carries what remains.
+    /// <paramref name="competitorPerSecond"/> is another client, not OpStatus, taking that many reads a second from
+    /// every bucket, from the moment the bucket is first used.
     /// </summary>
-    public void Throttle(int size, double refillPerSecond) => readBuckets = new ReadBuckets(size, refillPerSecond);
+    public void Throttle(int size, double refillPerSecond, double competitorPerSecond = 0) => readBuckets = new ReadBuckets(size, refillPerSecond, competitorPerSecond);
+
+    /// <summary>Each bucket of the throttling model: what it let through, what it refused, what the competitor took.</summary>
+    public IReadOnlyList<BucketStatistics> ThrottleStatistics => readBuckets?.Statistics() ?? Array.Empty<BucketStatistics>();
 
     /// <summary>Reads are no longer throttled.</summary>
     public void StopThrottling() => readBuckets = null;
@@ -308,6 +326,7 @@ public sealed class AzureEmulator : IAsyncDisposable
         // Resource Manager tokens are for the endpoint they are sent to: https://127.0.0.1:{port} or https://localhost:{port}.
         var expectedAudience = service == "DevCenter" ? DevCenterAudience : "https://" + context.Request.Host.Value;
         var tokenProblem = CheckToken(authorization, expectedAudience);
+        var principal = PrincipalOf(authorization);
 
         Step step;
         if (service is null)
@@ -330,7 +349,7 @@ public sealed class AzureEmulator : IAsyncDisposable
         {
             step = Error(405, "MethodNotAllowed", "Only GET is supported.");
         }
-        else if (readBuckets is { } buckets && !buckets.TryTake(SubscriptionOf(path), out var retryAfter))
+        else if (readBuckets is { } buckets && !buckets.TryTake(SubscriptionOf(path), principal, out var retryAfter))
         {
             step = Error(429, "SubscriptionRequestsThrottled", "Number of read requests for subscription exceeded the limit. Please try again after some time.");
             step.Headers!["Retry-After"] = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -362,12 +381,13 @@ public sealed class AzureEmulator : IAsyncDisposable
                 ResponseStatus = step.Fault is null ? step.Status : 0,
                 InFlight = concurrent,
                 Throttled = step.Status == 429 && step.Headers?.ContainsKey("x-ms-ratelimit-remaining-subscription-reads") == true,
+                Principal = principal,
             });
         }
 
         if (readBuckets is { } model && step.Status != 429 && service is not null)
         {
-            context.Response.Headers["x-ms-ratelimit-remaining-subscription-reads"] = model.Remaining(SubscriptionOf(path)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers["x-ms-ratelimit-remaining-subscription-reads"] = model.Remaining(SubscriptionOf(path), principal).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         await WriteStepAsync(context, step, service == "DevCenter").ConfigureAwait(false);
@@ -477,6 +497,12 @@ public sealed class AzureEmulator : IAsyncDisposable
         }
     }
 
+    /// <summary>The principal of a token the emulator issued; the empty string for any other.</summary>
+    private string PrincipalOf(string? authorization) =>
+        authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && tokens.TryGetValue(authorization["Bearer ".Length..].Trim(), out var issued)
+            ? issued.Principal
+            : string.Empty;
+
     private (string Code, string Message)? CheckToken(string? authorization, string expectedAudience)
     {
         if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
@@ -542,7 +568,8 @@ public sealed class AzureEmulator : IAsyncDisposable
             return;
         }
 
-        var token = IssueToken(resource);
+        // A user-assigned identity is a principal of its own; the system-assigned one is the default principal.
+        var token = IssueToken(resource, principal: clientId is null ? DefaultPrincipal : "mi-" + clientId);
         var expiresOn = tokens[token].ExpiresOn.ToUnixTimeSeconds();
         await context.Response.WriteAsJsonAsync(new Dictionary<string, object?>
         {
@@ -582,7 +609,7 @@ public sealed class AzureEmulator : IAsyncDisposable
             case "tokens" when method == "POST":
                 var issue = await JsonSerializer.DeserializeAsync<TokenIssueRequest>(context.Request.Body, Json).ConfigureAwait(false);
                 var lifetime = issue?.LifetimeSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
-                await context.Response.WriteAsJsonAsync(new { access_token = IssueToken(issue?.Audience ?? ResourceManagerAudience, lifetime) }).ConfigureAwait(false);
+                await context.Response.WriteAsJsonAsync(new { access_token = IssueToken(issue?.Audience ?? ResourceManagerAudience, lifetime, issue?.Principal ?? DefaultPrincipal) }).ConfigureAwait(false);
                 return;
             case "throttle" when method == "PUT":
                 var limits = await JsonSerializer.DeserializeAsync<ThrottleSettings>(context.Request.Body, Json).ConfigureAwait(false);
@@ -593,8 +620,11 @@ public sealed class AzureEmulator : IAsyncDisposable
                     return;
                 }
 
-                Throttle(limits.Size, limits.RefillPerSecond);
+                Throttle(limits.Size, limits.RefillPerSecond, limits.CompetitorPerSecond);
                 context.Response.StatusCode = 204;
+                return;
+            case "throttle" when method == "GET":
+                await context.Response.WriteAsJsonAsync(ThrottleStatistics, Json).ConfigureAwait(false);
                 return;
             case "throttle" when method == "DELETE":
                 StopThrottling();
@@ -671,41 +701,48 @@ public sealed class AzureEmulator : IAsyncDisposable
         Headers = new() { ["x-ms-error-code"] = code },
     };
 
-    /// <summary>Resource Manager's read throttling: one token bucket per subscription.</summary>
+    /// <summary>
+    /// Resource Manager's read throttling: one token bucket per subscription and principal, and a competing client
+    /// that takes its share of every bucket's refill first.
+    /// </summary>
     private sealed class ReadBuckets
     {
-        private readonly ConcurrentDictionary<string, Bucket> buckets = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<(string Subscription, string Principal), Bucket> buckets = new();
         private readonly int size;
         private readonly double refill;
+        private readonly double competitor;
 
-        public ReadBuckets(int size, double refillPerSecond)
+        public ReadBuckets(int size, double refillPerSecond, double competitorPerSecond)
         {
             this.size = size;
             refill = refillPerSecond;
+            competitor = competitorPerSecond;
         }
 
         /// <summary>Takes a read; false, with the whole seconds until the next one, when the bucket is empty.</summary>
-        public bool TryTake(string subscription, out int retryAfterSeconds)
+        public bool TryTake(string subscription, string principal, out int retryAfterSeconds)
         {
-            var bucket = buckets.GetOrAdd(subscription, _ => new Bucket(size));
+            var bucket = BucketOf(subscription, principal);
             lock (bucket)
             {
                 Refill(bucket);
                 if (bucket.Tokens >= 1)
                 {
                     bucket.Tokens -= 1;
+                    bucket.Admitted++;
                     retryAfterSeconds = 0;
                     return true;
                 }
 
-                retryAfterSeconds = Math.Max(1, (int)Math.Ceiling((1 - bucket.Tokens) / refill));
+                bucket.Throttled++;
+                retryAfterSeconds = Math.Max(1, (int)Math.Ceiling((1 - bucket.Tokens) / Math.Max(0.1, refill - competitor)));
                 return false;
             }
         }
 
-        public int Remaining(string subscription)
+        public int Remaining(string subscription, string principal)
         {
-            var bucket = buckets.GetOrAdd(subscription, _ => new Bucket(size));
+            var bucket = BucketOf(subscription, principal);
             lock (bucket)
             {
                 Refill(bucket);
@@ -713,11 +750,40 @@ public sealed class AzureEmulator : IAsyncDisposable
             }
         }
 
+        public IReadOnlyList<BucketStatistics> Statistics() => buckets.Select(pair =>
+        {
+            lock (pair.Value)
+            {
+                Refill(pair.Value);
+                return new BucketStatistics
+                {
+                    Subscription = pair.Key.Subscription,
+                    Principal = pair.Key.Principal,
+                    Admitted = pair.Value.Admitted,
+                    Throttled = pair.Value.Throttled,
+                    CompetitorTaken = pair.Value.CompetitorTaken,
+                    CompetitorDenied = pair.Value.CompetitorDenied,
+                    Left = (int)Math.Floor(pair.Value.Tokens),
+                };
+            }
+        }).ToArray();
+
+        /// <summary>Dev Center (no subscription in the path) counts per endpoint, whoever reads.</summary>
+        private Bucket BucketOf(string subscription, string principal) =>
+            buckets.GetOrAdd((subscription, subscription.Length == 0 ? string.Empty : principal), _ => new Bucket(size));
+
+        /// <summary>The refill since the last look; the competitor takes its reads from it first, and from the bucket.</summary>
         private void Refill(Bucket bucket)
         {
             var now = bucket.Clock.Elapsed.TotalSeconds;
-            bucket.Tokens = Math.Min(size, bucket.Tokens + ((now - bucket.RefilledAt) * refill));
+            var seconds = now - bucket.RefilledAt;
             bucket.RefilledAt = now;
+            var wanted = seconds * competitor;
+            var available = bucket.Tokens + (seconds * refill);
+            var taken = Math.Min(wanted, Math.Max(0, available));
+            bucket.CompetitorTaken += taken;
+            bucket.CompetitorDenied += wanted - taken;
+            bucket.Tokens = Math.Min(size, available - taken);
         }
 
         private sealed class Bucket
@@ -729,6 +795,14 @@ public sealed class AzureEmulator : IAsyncDisposable
             public double Tokens { get; set; }
 
             public double RefilledAt { get; set; }
+
+            public long Admitted { get; set; }
+
+            public long Throttled { get; set; }
+
+            public double CompetitorTaken { get; set; }
+
+            public double CompetitorDenied { get; set; }
         }
     }
 

@@ -89,6 +89,9 @@ public sealed record SeenRequest
 
     /// <summary>True when the throttling model answered it 429 (see AzureEmulator.Throttle).</summary>
     public bool Throttled { get; init; }
+
+    /// <summary>The principal (object id) of the token it carried, when the token was the emulator's.</summary>
+    public string? Principal { get; init; }
 }
 
 /// <summary>The body of PUT /emulator/throttle.</summary>
@@ -99,6 +102,33 @@ public sealed record ThrottleSettings
 
     [JsonPropertyName("refillPerSecond")]
     public double RefillPerSecond { get; init; }
+
+    /// <summary>Another client (not OpStatus) taking this many reads a second from every bucket.</summary>
+    [JsonPropertyName("competitorPerSecond")]
+    public double CompetitorPerSecond { get; init; }
+}
+
+/// <summary>One bucket of the throttling model (a subscription and principal, or a Dev Center endpoint), as GET /emulator/throttle reports it.</summary>
+public sealed record BucketStatistics
+{
+    /// <summary>The subscription, or the empty string for Dev Center.</summary>
+    public required string Subscription { get; init; }
+
+    public required string Principal { get; init; }
+
+    /// <summary>Reads of OpStatus (or any client of the status paths) let through.</summary>
+    public long Admitted { get; init; }
+
+    /// <summary>Reads answered 429.</summary>
+    public long Throttled { get; init; }
+
+    /// <summary>Reads the competing client took, and those it wanted when the bucket was empty.</summary>
+    public double CompetitorTaken { get; init; }
+
+    public double CompetitorDenied { get; init; }
+
+    /// <summary>What the bucket holds now.</summary>
+    public int Left { get; init; }
 }
 
 /// <summary>A managed-identity token request the emulator served.</summary>
@@ -113,7 +143,7 @@ public sealed record TokenRequest
     public DateTimeOffset Time { get; init; }
 }
 
-internal sealed record IssuedToken(string Audience, DateTimeOffset ExpiresOn);
+internal sealed record IssuedToken(string Audience, DateTimeOffset ExpiresOn, string Principal);
 
 internal sealed record TokenIssueRequest
 {
@@ -122,4 +152,7 @@ internal sealed record TokenIssueRequest
 
     [JsonPropertyName("lifetimeSeconds")]
     public int? LifetimeSeconds { get; init; }
+
+    [JsonPropertyName("principal")]
+    public string? Principal { get; init; }
 }

@@ -6,8 +6,9 @@ namespace OpStatus.Tests;
 
 /// <summary>
 /// The session's read limit against the emulator's model of Resource Manager's throttling (a token bucket per
-/// subscription, 429 with Retry-After when it is empty). The limits are set small and fast, through the same
-/// environment variables a user sets, so that a thousand reads take about ten seconds; they run alone.
+/// subscription and principal, 429 with Retry-After when it is empty, the remaining reads on every answer). The
+/// buckets are small and fast so that each test takes seconds; the bounds are generous (the benchmark has the real
+/// figures, bench/README.md section 8). They run alone.
 /// </summary>
 [Collection(IsolatedCollection.Name)]
 public sealed class ReadThrottleTests : TestBase, IDisposable
@@ -135,6 +136,11 @@ public sealed class ReadThrottleTests : TestBase, IDisposable
         var firstThrottled = throttled.Min(r => r.Time);
         var sentDuringPause = requests.Count(r => r.Time > firstThrottled.AddMilliseconds(50) && r.Time < firstThrottled.AddMilliseconds(900));
         Assert.True(sentDuringPause <= 1, $"{sentDuringPause} reads were sent during the pause");
+        // After it, the reads held back resume at a pace, not all at once.
+        var resumed = requests.Where(r => r.Time >= firstThrottled.AddMilliseconds(900)).OrderBy(r => r.Time).ToArray();
+        Assert.NotEmpty(resumed);
+        var atOnce = resumed.Count(r => r.Time < resumed[0].Time.AddMilliseconds(100));
+        Assert.True(atOnce <= 10, $"{atOnce} of the {resumed.Length} reads held back left in the first 100 ms after the pause");
         Assert.Contains(verbose, v => v.StartsWith("Held back ", StringComparison.Ordinal) && v.Contains("read limit", StringComparison.Ordinal));
     }
 
@@ -142,7 +148,8 @@ public sealed class ReadThrottleTests : TestBase, IDisposable
     [Trait("Reliability", "Fault")]
     public void Reads_given_up_with_Ctrl_C_give_their_place_in_the_bucket_back()
     {
-        // A bucket of 5 (4 for OpStatus), one read a second: 30 piped reads queue up for half a minute.
+        // A bucket of 5, one read a second: 30 piped reads queue up for half a minute.
+        Emulator.Throttle(5, 1);
         Environment.SetEnvironmentVariable("OPSTATUS_READ_BURST", "5");
         Environment.SetEnvironmentVariable("OPSTATUS_READS_PER_SECOND", "1");
         var subscription = NewSubscription();
@@ -162,6 +169,126 @@ public sealed class ReadThrottleTests : TestBase, IDisposable
         var clock = System.Diagnostics.Stopwatch.StartNew();
         AssertNoErrors(Cache(session, subscription, next));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the next read waited {clock.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void A_bucket_smaller_than_assumed_is_found_from_the_remaining_reads_counts()
+    {
+        // A tenth of Resource Manager's published bucket, with the published limits as the starting point.
+        Environment.SetEnvironmentVariable("OPSTATUS_READ_BURST", null);
+        Environment.SetEnvironmentVariable("OPSTATUS_READS_PER_SECOND", null);
+        Emulator.Throttle(20, 10);
+        var subscription = NewSubscription();
+        var ids = Scripted(100, "Succeeded");
+
+        using var session = NewSession();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = session.Run("$args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -Verbose", Url, subscription, ids);
+        clock.Stop();
+
+        AssertNoErrors(result);
+        Assert.Equal(ids, result.Output.Select(o => (string)Prop(o, "OperationId")!).ToArray());
+        var requests = RequestsFor(subscription);
+        var throttled = requests.Count(r => r.Throttled);
+        Assert.True(throttled <= requests.Count / 10, $"{throttled} of {requests.Count} reads were answered 429");
+        // (100 - 20) / 10 = 8 s at the least; twice that is a generous bound.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(16), $"100 reads took {clock.Elapsed.TotalSeconds:0.0} s");
+        var learned = result.Verbose.Last(v => v.StartsWith("Read limit for subscription " + subscription, StringComparison.Ordinal));
+        var rate = double.Parse(System.Text.RegularExpressions.Regex.Match(learned, @"about ([0-9.]+) reads a second, [0-9]+ left").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(rate, 7, 13);
+    }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void Two_principals_in_one_session_are_two_budgets()
+    {
+        // Each principal has a bucket of 20 refilled at 2 a second: the first empties its own, not the second's.
+        Emulator.Throttle(20, 2);
+        Environment.SetEnvironmentVariable("OPSTATUS_READ_BURST", "20");
+        Environment.SetEnvironmentVariable("OPSTATUS_READS_PER_SECOND", "2");
+        var subscription = NewSubscription();
+        var first = Scripted(20, "Succeeded");
+        var second = Scripted(20, "Succeeded");
+        var alice = Emulator.IssueToken(Emulator.ResourceManagerAudience, principal: "a11ce000-0000-0000-0000-000000000001");
+        var bob = Emulator.IssueToken(Emulator.ResourceManagerAudience, principal: "b0b00000-0000-0000-0000-000000000002");
+
+        using var session = NewSession();
+        var result = session.Run(
+            """
+            $null = $args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -AccessToken $args[4]
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $b = $args[3] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus -AccessToken $args[5]
+            $b.Count
+            $clock.Elapsed.TotalSeconds
+            """,
+            Url,
+            subscription,
+            first,
+            second,
+            alice,
+            bob);
+
+        AssertNoErrors(result);
+        Assert.Equal(20, (int)result.Output[0].BaseObject);
+        // Keyed by subscription alone, the second 20 would wait for the first principal's bucket: 10 s at 2 a second.
+        Assert.True((double)result.Output[1].BaseObject < 3, $"the second principal's reads took {result.Output[1]} s");
+        var requests = RequestsFor(subscription);
+        Assert.Equal(0, requests.Count(r => r.Throttled));
+        Assert.Equal(new[] { "a11ce000-0000-0000-0000-000000000001", "b0b00000-0000-0000-0000-000000000002" }, requests.Select(r => r.Principal).Distinct().Order().ToArray());
+    }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void Another_client_s_share_of_the_bucket_is_left_to_it()
+    {
+        // 20 reads, refilled at 10 a second, of which another client takes 5.
+        Environment.SetEnvironmentVariable("OPSTATUS_READ_BURST", null);
+        Environment.SetEnvironmentVariable("OPSTATUS_READS_PER_SECOND", null);
+        Emulator.Throttle(20, 10, competitorPerSecond: 5);
+        var subscription = NewSubscription();
+        var ids = Scripted(60, "Succeeded");
+
+        using var session = NewSession();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = session.Run("$args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus", Url, subscription, ids);
+        clock.Stop();
+
+        AssertNoErrors(result);
+        Assert.Equal(60, result.Output.Count);
+        var requests = RequestsFor(subscription);
+        var throttled = requests.Count(r => r.Throttled);
+        Assert.True(throttled <= requests.Count / 10, $"{throttled} of {requests.Count} reads were answered 429");
+        // (60 - 20) / 5 = 8 s at the least.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"60 reads took {clock.Elapsed.TotalSeconds:0.0} s");
+        var bucket = Emulator.ThrottleStatistics.Single(b => b.Subscription == subscription);
+        Assert.True(bucket.CompetitorDenied <= bucket.CompetitorTaken / 10, $"the other client was refused {bucket.CompetitorDenied:0} of {bucket.CompetitorTaken + bucket.CompetitorDenied:0} reads");
+    }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void Get_piped_into_Wait_shares_one_budget_and_every_operation_ends()
+    {
+        Environment.SetEnvironmentVariable("OPSTATUS_READ_BURST", null);
+        Environment.SetEnvironmentVariable("OPSTATUS_READS_PER_SECOND", null);
+        Emulator.Throttle(20, 10);
+        var subscription = NewSubscription();
+        var ends = DateTimeOffset.UtcNow.AddSeconds(3);
+        var ids = Enumerable.Range(0, 60).Select(_ => NewId()).ToArray();
+        foreach (var id in ids)
+        {
+            Emulator.ScriptUntil(id, ends);
+        }
+
+        using var session = NewSession();
+        var result = session.Run("$args[2] | Get-CacheOperationStatus -ResourceManagerEndpoint $args[0] -SubscriptionId $args[1] -Location westus | Wait-OperationStatus -PollingInterval 1 -Timeout 60", Url, subscription, ids);
+
+        AssertNoErrors(result);
+        Assert.Equal(60, result.Output.Count);
+        Assert.All(result.Output, o => Assert.Equal("Succeeded", Prop(o, "Status")));
+        var requests = RequestsFor(subscription);
+        var throttled = requests.Count(r => r.Throttled);
+        Assert.True(throttled <= requests.Count / 10, $"{throttled} of {requests.Count} reads were answered 429");
     }
 
     [Fact]

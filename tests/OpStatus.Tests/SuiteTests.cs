@@ -77,8 +77,8 @@ public sealed class SuiteTests : TestBase
         var leaks = new List<string>();
         foreach (var text in texts)
         {
-            // Every issued token starts with "emu."; look at each such place rather than for each token.
-            foreach (Match candidate in Regex.Matches(text, @"emu\.[A-Za-z0-9_-]{20,}"))
+            // Every issued token is "emu.{claims}.{random}"; look at each such place rather than for each token.
+            foreach (Match candidate in Regex.Matches(text, @"emu\.[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{20,}"))
             {
                 if (tokens.Contains(candidate.Value))
                 {

@@ -58,7 +58,7 @@ internal sealed class FakeService : HttpMessageHandler
         RetryDelay = TimeSpan.FromMilliseconds(1),
         NetworkTimeout = TimeSpan.FromSeconds(5),
         Transport = new HttpClientTransport(new HttpClient(this)),
-        Throttle = throttle ?? new ReadThrottle(burst: 1_000_000, rate: 1_000_000),
+        Throttle = throttle ?? new ReadThrottle(burst: 1_000_000, rate: 1_000_000, probeFirst: false),
     };
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -107,7 +107,11 @@ internal sealed class FakeService : HttpMessageHandler
 /// <summary>A credential that hands out one fixed token, counting how often it was asked.</summary>
 internal sealed class FixedCredential : TokenCredential
 {
-    public const string Token = "fake-token-for-tests";
+    /// <summary>Shaped as a JWT whose claims name a principal (tid, oid), as Microsoft Entra's tokens do; the signature is fake.</summary>
+    public const string Token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.eyJ0aWQiOiI3MmY5ODhiZi0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDEiLCJvaWQiOiIwYjFlN2U1Ny0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDEifQ.fake-signature-for-tests";
+
+    /// <summary>The principal the read limit finds in <see cref="Token"/>.</summary>
+    public const string Principal = "72f988bf-0000-0000-0000-000000000001/0b1e7e57-0000-0000-0000-000000000001";
 
     private int asked;
 
