@@ -738,6 +738,36 @@ if ($waitErrors) {
             }
         }
 
+        It 'reads the resource once an operation started with Invoke-WebRequest succeeds, and -NoResource skips it' {
+            $name = 'c' + (New-OperationId).Substring(0, 8)
+            $cluster = "${EmulatorUrl}subscriptions/$(New-OperationId)/resourceGroups/rg/providers/Microsoft.Cache/redisEnterprise/$name`?api-version=2024-10-01"
+            $headers = @{ Authorization = "Bearer $(New-EmulatorToken -Audience $EmulatorOrigin)" }
+
+            $response = Invoke-WebRequest -Method Put -Uri $cluster -Headers $headers -Body '{}' -ContentType 'application/json'
+            $final = $response | Wait-OperationStatus -ResourceManagerEndpoint $EmulatorUrl -ErrorAction Stop
+            $final.Status | Should -Be 'Succeeded'
+            $final.Resource.name | Should -Be $name
+            $final.Resource.properties.hostName | Should -Be "$name.westus.redis.azure.net"
+
+            $again = Invoke-WebRequest -Method Put -Uri $cluster -Headers $headers -Body '{}' -ContentType 'application/json' |
+                Wait-OperationStatus -ResourceManagerEndpoint $EmulatorUrl -NoResource -ErrorAction Stop
+            $again.Resource | Should -BeNullOrEmpty
+        }
+
+        It 'finds a dev center by name through Resource Graph and reads the status there' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded' })
+            $devCenter = 'dc-' + $id.Substring(0, 8)
+            $null = Invoke-EmulatorApi -Method Put -Path '/_emulator/devcenters' -Body @{ devCenter = $devCenter; project = $ProjectName; uri = $EmulatorOrigin }
+
+            $status = Get-DevCenterOperationStatus -DevCenterName $devCenter -ProjectName $ProjectName -OperationId $id -ResourceManagerEndpoint $EmulatorUrl -ErrorAction Stop
+            $status.Status | Should -Be 'Succeeded'
+            $status.Service | Should -Be 'DevCenter'
+
+            { Get-DevCenterOperationStatus -DevCenterName 'no-such-dc' -ProjectName $ProjectName -OperationId $id -ResourceManagerEndpoint $EmulatorUrl -ErrorAction Stop } |
+                Should -Throw -ErrorId 'GetDevCenterOperationStatusCommandHttp404.DevCenterNotFound,OpStatus.Commands.GetDevCenterOperationStatusCommand'
+        }
+
         It 'waits through NotStarted and Running until the operation succeeds, at the pace of retry-after-ms' {
             $id = New-OperationId
             Set-EmulatorOperation $id @(
@@ -879,6 +909,37 @@ if ($waitErrors) {
             $text = Get-CacheOperationStatus @Arm -OperationId $id | Format-List | Out-String -Width 120
             $offset = [DateTimeOffset]::Parse('2026-11-30T10:00:00Z').ToLocalTime().ToString('zzz')
             $text | Should -Match "StartTime\s+: .*$([regex]::Escape($offset))"
+        }
+
+        It 'keeps one time rule in a real pwsh of another time zone: local, with its offset, in the table, the list and Format-List *' {
+            $id = New-OperationId
+            Set-EmulatorOperation $id @(New-StatusStep @{ name = $id; status = 'Succeeded'; startTime = '2026-11-30T10:00:00Z'; endTime = '2026-11-30T10:05:00Z' })
+
+            # .NET reads the time zone when a process starts: a child pwsh in Tokyo (UTC+9, no daylight saving).
+            $script = @'
+param($Manifest, $Url, $Id)
+Import-Module $Manifest
+$s = Get-CacheOperationStatus -ResourceManagerEndpoint $Url -SubscriptionId 11111111-1111-1111-1111-111111111111 -Location westus -OperationId $Id
+($s | Format-Table | Out-String -Width 80)
+($s | Format-List * | Out-String -Width 120)
+'@
+            $file = Join-Path ([System.IO.Path]::GetTempPath()) "opstatus-tz-$id.ps1"
+            Set-Content -LiteralPath $file -Value $script
+            $saved = $env:TZ
+            try {
+                $env:TZ = 'Asia/Tokyo'
+                $text = (& $Pwsh -NoProfile -NonInteractive -File $file $ModuleManifest $EmulatorUrl $id 2>&1) -join "`n"
+            }
+            finally {
+                $env:TZ = $saved
+                Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue
+            }
+
+            # 10:00 UTC is 19:00 in Tokyo: in the table, and in every time of Format-List *, with +09:00.
+            $text | Should -Match '2026-11-30 19:00'
+            $text | Should -Match 'StartTime\s+: .*19:00:00 \+09:00'
+            $text | Should -Match 'RetrievedAt\s+: .*\+09:00'
+            $text | Should -Not -Match '\+00:00'
         }
 
         It 'shows whole ids and the service with Format-Table -View Ids, within 80 columns' {

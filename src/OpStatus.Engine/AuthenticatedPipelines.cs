@@ -44,6 +44,9 @@ internal sealed class AuthenticatedPipelines
     /// <summary>True for a token given with -AccessToken, which is never refreshed.</summary>
     public bool IsStaticToken { get; private set; }
 
+    /// <summary>True for a managed identity alone (-Identity), whose failure outside Azure needs advice of its own.</summary>
+    public bool IsManagedIdentity { get; private set; }
+
     /// <summary>True for the default Azure.Identity chain, whose failures need sign-in advice.</summary>
     public bool IsDefaultChain { get; private set; }
 
@@ -96,7 +99,10 @@ internal sealed class AuthenticatedPipelines
                 clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId))
             {
                 AuthorityHost = authorityHost,
-            })));
+            }))
+        {
+            IsManagedIdentity = true,
+        });
 
     /// <summary>
     /// A digest of the environment variables credentials read when they are made, so that a session whose

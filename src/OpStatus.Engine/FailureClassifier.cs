@@ -118,7 +118,7 @@ internal static class FailureClassifier
     /// <summary>What a message advises for an HTTP error status of a request; empty when there is nothing to add.</summary>
     public static string Advice(OperationRequest request, int status, bool transient) => status switch
     {
-        401 => "The token was refused: sign in again (az login, Connect-AzAccount) or check -Environment and the endpoint.",
+        401 => TokenRefused(request),
         403 => $"The identity lacks permission to read this operation: ask for a role with read access (Reader) on {request.Service.ReadScope}.",
         404 => $"Check {request.Service.Identifiers}: the operation may also have expired.",
         429 => "Azure is throttling requests: wait and try again, or make fewer calls.",
@@ -127,6 +127,24 @@ internal static class FailureClassifier
         >= 300 and < 400 => "It redirects the request, which OpStatus never follows, so that no token leaves for another host: check the URL; a proxy may be sending its sign-in page.",
         _ => string.Empty,
     };
+
+    /// <summary>What to do about a refused token: it depends on where the token came from, and on what names the endpoint.</summary>
+    private static string TokenRefused(OperationRequest request)
+    {
+        var audience = request.Scope.EndsWith("/.default", StringComparison.Ordinal) ? request.Scope.Substring(0, request.Scope.Length - "/.default".Length) : request.Scope;
+        if (request.Credential.IsStaticToken)
+        {
+            return $"The token given with -AccessToken was refused: it may have expired (such tokens last about an hour) or be for another audience. Get a fresh one for {audience}, for example with (Get-AzAccessToken -ResourceUrl {audience}).Token or az account get-access-token --resource {audience}.";
+        }
+
+        return $"The token was refused: sign in again (az login, Connect-AzAccount), or check {HostNamedBy(request.Service)}.";
+    }
+
+    /// <summary>What names the host of a service's requests, in words for advice: the parameters of its Get cmdlet, or the URL given to Wait.</summary>
+    public static string HostNamedBy(AzureService service) =>
+        service == AzureService.AsyncOperation ? "the URL"
+        : service.Root == ServiceRoot.ServiceEndpoint ? "-Endpoint (or -DevCenterName)"
+        : "-Environment or -ResourceManagerEndpoint";
 
     /// <summary>
     /// The advice of an answer that asks to wait longer than a read waits (a Retry-After of an hour): how long, and until

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Runtime.CompilerServices;
 
 namespace OpStatus.Engine;
@@ -39,6 +40,25 @@ internal sealed class OperationRequest
     /// <summary>The request a status was read with, to read it again the same way.</summary>
     public static OperationRequest Of(OperationStatus status) =>
         ReadWith.TryGetValue(status, out var request) ? request : throw new InvalidOperationException("The status was not read by OpStatus.");
+
+    /// <summary>The request a status was read with; false for a status OpStatus did not read in this session.</summary>
+    public static bool TryOf(OperationStatus status, out OperationRequest request)
+    {
+        var found = ReadWith.TryGetValue(status, out var readWith);
+        request = readWith!;
+        return found;
+    }
+
+    /// <summary>The same request with another api-version in its URL.</summary>
+    public OperationRequest WithApiVersion(string apiVersion)
+    {
+        var builder = new UriBuilder(Uri);
+        var pairs = builder.Query.TrimStart('?').Split(new[] { '&' }, StringSplitOptions.RemoveEmptyEntries)
+            .Where(p => !p.StartsWith("api-version=", StringComparison.OrdinalIgnoreCase))
+            .Concat(new[] { "api-version=" + Uri.EscapeDataString(apiVersion) });
+        builder.Query = string.Join("&", pairs);
+        return new OperationRequest(Service, Cloud, builder.Uri, Scope, Credential, OperationId);
+    }
 
     /// <summary>A new, empty status of this request's operation, remembered as read with this request.</summary>
     public OperationStatus NewStatus()

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -20,14 +21,56 @@ internal static class OperationStatusReader
     /// Asynchronous only: a read on the pipeline thread with Azure.Core's synchronous Send measured the same per call
     /// as this read on the thread pool with the pipeline thread waiting for it (bench/README.md, section 2).
     /// </remarks>
-    public static Task<OperationStatus> ReadAsync(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken) =>
-        ReadCoreAsync(request, log, freshToken: false, cancellationToken);
+    public static async Task<OperationStatus> ReadAsync(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken)
+    {
+        using var message = await SendAsync(request, log, freshToken: false, cancellationToken).ConfigureAwait(false);
+        return StatusFrom(request, message);
+    }
+
+    /// <summary>
+    /// GETs the resource an operation made or changed, once it succeeded: its body as a dictionary, or null for an empty
+    /// body. Throws an OperationStatusException for an HTTP error or a body that is not a JSON object.
+    /// </summary>
+    public static async Task<IDictionary<string, object?>?> ReadResourceAsync(OperationRequest request, IOperationLog? log, CancellationToken cancellationToken)
+    {
+        using var message = await SendAsync(request, log, freshToken: false, cancellationToken).ConfigureAwait(false);
+        var response = message.Response;
+        var body = response.Content.ToMemory();
+        if (response.Status < 200 || response.Status > 299)
+        {
+            var scratch = request.NewStatus();
+            scratch.RequestId = Header(response, "x-ms-request-id");
+            scratch.CorrelationRequestId = Header(response, "x-ms-correlation-request-id");
+            scratch.RetryAfter = RetryAfterHeader.Of(response);
+            throw HttpFailure(request, response, body, scratch, FailureClassifier.IsRetriable(message));
+        }
+
+        if (body.Length == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            if (StatusParser.ToValue(document.RootElement) is IDictionary<string, object?> resource)
+            {
+                return resource;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Said below.
+        }
+
+        throw request.Failure(FailureKind.InvalidResponse, $"GET {request.Uri.AbsoluteUri} answered {response.Status}, but its body ({body.Length} bytes) is not a JSON object, so it is not the resource. A proxy or gateway may have answered instead of Azure.");
+    }
 
     /// <param name="freshToken">True for the one retry after a plain 401, on a pipeline that asks for a token anew.</param>
-    private static async Task<OperationStatus> ReadCoreAsync(OperationRequest request, IOperationLog? log, bool freshToken, CancellationToken cancellationToken)
+    private static async Task<HttpMessage> SendAsync(OperationRequest request, IOperationLog? log, bool freshToken, CancellationToken cancellationToken)
     {
         var pipeline = PipelineOf(request, freshToken);
-        using var message = pipeline.CreateMessage();
+        var message = pipeline.CreateMessage();
         message.Request.Method = RequestMethod.Get;
         message.Request.Uri.Reset(request.Uri);
         message.Request.Headers.Add("Accept", "application/json");
@@ -44,7 +87,13 @@ internal static class OperationStatusReader
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
+            message.Dispose();
             throw SendFailure(request, ex);
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
         }
 
         var response = message.Response;
@@ -57,10 +106,11 @@ internal static class OperationStatusReader
                 log.Verbose($"The {request.Service.Name} service refused the token (401); asking {request.Credential.Description} for a token again and trying once more.");
             }
 
-            return await ReadCoreAsync(request, log, freshToken: true, cancellationToken).ConfigureAwait(false);
+            message.Dispose();
+            return await SendAsync(request, log, freshToken: true, cancellationToken).ConfigureAwait(false);
         }
 
-        return StatusFrom(request, message);
+        return message;
     }
 
     /// <summary>The pipeline of the request's credential and scope; a sign-in setting that Azure.Identity refuses is the request's Authentication failure.</summary>
@@ -81,7 +131,7 @@ internal static class OperationStatusReader
     }
 
     /// <summary>What a send that threw (after Azure.Core's retries) means for the user: no token, a permanent fault, a timeout, the network.</summary>
-    private static OperationStatusException SendFailure(OperationRequest request, Exception ex)
+    internal static OperationStatusException SendFailure(OperationRequest request, Exception ex)
     {
         var service = request.Service.Name;
         var authority = request.Uri.GetLeftPart(UriPartial.Authority);
@@ -101,7 +151,7 @@ internal static class OperationStatusReader
 
         if (PermanentFault.Of(ex) is { } permanent)
         {
-            return request.Failure(permanent, Sentences.Join(PermanentFault.Explain(permanent, service, request.Uri), $"({Innermost(ex).Message})"), ex);
+            return request.Failure(permanent, Sentences.Join(PermanentFault.Explain(permanent, service, request.Uri, FailureClassifier.HostNamedBy(request.Service)), $"({Innermost(ex).Message})"), ex);
         }
 
         if (IsTimeout(ex))
@@ -191,6 +241,14 @@ internal static class OperationStatusReader
     private static string AuthenticationMessage(OperationRequest request, Exception ex)
     {
         var scope = request.Scope;
+        if (request.Credential.IsManagedIdentity)
+        {
+            // Azure.Identity's own words say what failed on the wire ("resolve_deny", "No connection"), not what it means.
+            return Sentences.Join(
+                $"Could not get a token for {scope} from {request.Credential.Description}: no managed identity gave one ({AllMessages(ex)})",
+                "-Identity works only where Azure gives the machine an identity: an Azure VM or scale set, App Service or Functions, Container Apps, Azure Automation, AKS with workload identity, or an Azure Arc-enabled server. Outside Azure, sign in without -Identity ('az login', 'Connect-AzAccount') or give a token with -AccessToken; on an Azure resource, check that its identity is turned on (with -ClientId, that this identity is assigned to it).");
+        }
+
         if (!request.Credential.IsDefaultChain)
         {
             return $"Could not get a token for {scope} from {request.Credential.Description}: {AllMessages(ex)}";

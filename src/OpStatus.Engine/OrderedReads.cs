@@ -64,16 +64,21 @@ internal sealed class OrderedReads : IDisposable
     /// Takes one item: a request to read, or a value refused before any request. Call on one thread, in input order.
     /// Completes when the next item may be given; cancelled when the command is stopped.
     /// </summary>
-    public Task AddAsync(OperationRequest? request, InvalidInput? invalid)
+    public Task AddAsync(OperationRequest? request, InvalidInput? invalid) => AddAsync(request, invalid, failed: null);
+
+    /// <summary>Takes one item that failed before its request could be made (its endpoint could not be found), reported in its place.</summary>
+    public Task AddFailedAsync(OperationStatusException failure) => AddAsync(null, null, Task.FromException<OperationStatus>(failure));
+
+    private Task AddAsync(OperationRequest? request, InvalidInput? invalid, Task<OperationStatus>? failed)
     {
         var waiting = room.WaitAsync(reading.Token);
         if (waiting.Status == TaskStatus.RanToCompletion)
         {
-            Take(request, invalid);
+            Take(request, invalid, failed);
             return Task.CompletedTask;
         }
 
-        return AddWhenRoomAsync(waiting, request, invalid);
+        return AddWhenRoomAsync(waiting, request, invalid, failed);
     }
 
     /// <summary>Completes when every item given has been reported (and the progress record taken away); never faults.</summary>
@@ -130,17 +135,17 @@ internal sealed class OrderedReads : IDisposable
         room.Dispose();
     }
 
-    private async Task AddWhenRoomAsync(Task waiting, OperationRequest? request, InvalidInput? invalid)
+    private async Task AddWhenRoomAsync(Task waiting, OperationRequest? request, InvalidInput? invalid, Task<OperationStatus>? failed)
     {
         await waiting.ConfigureAwait(false);
-        Take(request, invalid);
+        Take(request, invalid, failed);
     }
 
     /// <summary>Starts the item's read (it waits for a slot) and queues its report behind the report of the item before it.</summary>
-    private void Take(OperationRequest? request, InvalidInput? invalid)
+    private void Take(OperationRequest? request, InvalidInput? invalid, Task<OperationStatus>? failed)
     {
         StartProgress();
-        Task<OperationStatus>? read = null;
+        var read = failed;
         if (request is not null)
         {
             context.Announce(request);

@@ -35,7 +35,8 @@ internal static class PermanentFault
     }
 
     /// <summary>What to tell the user about a permanent fault of a request to a host.</summary>
-    public static string Explain(FailureKind kind, string serviceName, Uri uri) => kind == FailureKind.NameResolution
-        ? $"The host name '{uri.Host}' of the {serviceName} service could not be resolved, so no request was sent. Check the spelling of the URL or endpoint (and -Environment), and that this machine's DNS resolves it."
+    /// <param name="endpointParameters">The parameters that name the host, in words: "-Endpoint (or -DevCenterName)", "the URL".</param>
+    public static string Explain(FailureKind kind, string serviceName, Uri uri, string endpointParameters) => kind == FailureKind.NameResolution
+        ? $"The host name '{uri.Host}' of the {serviceName} service could not be resolved, so no request was sent. Check the spelling of {endpointParameters}, and that this machine's DNS resolves it."
         : $"The TLS certificate of {uri.GetLeftPart(UriPartial.Authority)} is not trusted, so no request was sent. If a proxy inspects TLS, trust its root certificate; on Linux .NET reads extra roots from the file named by SSL_CERT_FILE, when the process starts.";
 }

@@ -19,12 +19,48 @@ internal sealed class StartResponse
     /// <param name="headers">The response headers, first value of each, names compared ignoring case.</param>
     /// <param name="content">The body, when known.</param>
     /// <param name="requestUri">The URL of the request that started the operation, when known.</param>
-    public StartResponse(int? statusCode, IReadOnlyDictionary<string, string> headers, string? content, Uri? requestUri)
+    /// <param name="method">The method of that request (PUT, PATCH, POST, DELETE), when known.</param>
+    public StartResponse(int? statusCode, IReadOnlyDictionary<string, string> headers, string? content, Uri? requestUri, string? method = null)
     {
         StatusCode = statusCode;
         this.headers = headers;
         Content = content;
         RequestUri = requestUri;
+        Method = method?.Trim().ToUpperInvariant();
+    }
+
+    public string? Method { get; }
+
+    /// <summary>
+    /// Where the resource is read once the operation succeeded, by Resource Manager's rules (final-state-via): the
+    /// request's own URL after a PUT or PATCH; the Location URL after a POST, when there is one and it was not the URL
+    /// polled (that one's last answer is the resource already); nothing after a DELETE. Null, with the reason for
+    /// -Verbose, when there is nothing to read.
+    /// </summary>
+    public Uri? FinalResource(out string reason)
+    {
+        var polled = PollHeader()?.Header;
+        switch (Method)
+        {
+            case "PUT" or "PATCH":
+                reason = RequestUri is null ? "the URL of the request is not known (pipe the whole response, not its headers)" : string.Empty;
+                return RequestUri;
+            case "POST" when polled != "Location" && Header("Location") is { } location && Uri.TryCreate(location, UriKind.Absolute, out var result):
+                reason = string.Empty;
+                return result;
+            case "POST":
+                reason = polled == "Location" ? "the Location URL polled gives it" : "the response has no Location header";
+                return null;
+            case "DELETE":
+                reason = "a DELETE leaves no resource";
+                return null;
+            case null:
+                reason = "the method of the request is not known (pipe the whole response, not its headers)";
+                return null;
+            default:
+                reason = $"a {Method} has no resource to read";
+                return null;
+        }
     }
 
     public int? StatusCode { get; }

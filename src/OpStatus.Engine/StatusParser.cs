@@ -156,6 +156,12 @@ internal static class StatusParser
 
         status.Status = httpStatus == 202 ? "InProgress" : "Succeeded";
         status.Properties = resource;
+        if (httpStatus != 202)
+        {
+            // The Location contract's final answer is the resource itself.
+            status.Resource = resource;
+        }
+
         return true;
     }
 

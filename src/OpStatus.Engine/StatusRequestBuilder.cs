@@ -74,6 +74,40 @@ internal static class StatusRequestBuilder
         return new OperationRequest(service, cloud, service.Path.Compose(root, values, apiVersion), service.ScopeIn(cloud), signIn.CredentialFor(cloud), operationId);
     }
 
+    /// <summary>
+    /// The request to read a status again, as it was read (with another api-version or sign-in when given), or null and
+    /// why not: a null, or a status of another service.
+    /// </summary>
+    public static OperationRequest? Again(AzureService service, OperationStatus? status, string? apiVersion, SignIn signIn, out InvalidInput? invalid)
+    {
+        invalid = null;
+        if (status is null)
+        {
+            invalid = new InvalidInput("NullInput", $"{service.CommandName} was given a null status, so there is nothing to read. The command that should have made it wrote no status, most often a Get command whose error was silenced: see that error ($Error), or give -ErrorAction Stop to that command.", null);
+            return null;
+        }
+
+        if (!OperationRequest.TryOf(status, out var request) || request.Service != service)
+        {
+            var other = request is { } known && known.Service != AzureService.AsyncOperation ? $"{known.Service.CommandName} or " : string.Empty;
+            invalid = new InvalidInput("WrongService", $"The status of operation '{InputValidation.Printable(status.OperationId)}' is a {status.Service} status, and {service.CommandName} reads {service.Name} statuses only. Pipe it to {other}Wait-OperationStatus.", status.OperationId);
+            return null;
+        }
+
+        if (apiVersion is not null)
+        {
+            if (InputValidation.CheckApiVersion(apiVersion) is { } badVersion)
+            {
+                invalid = new InvalidInput("InvalidApiVersion", badVersion, apiVersion);
+                return null;
+            }
+
+            request = request.WithApiVersion(apiVersion);
+        }
+
+        return signIn.Given ? request.WithCredential(signIn.CredentialFor(request.Cloud)) : request;
+    }
+
     private static InvalidInput? CheckSegments(AzureService service, StatusQuery query)
     {
         var order = new List<string> { service.OperationSegment };

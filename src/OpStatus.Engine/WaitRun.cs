@@ -22,6 +22,9 @@ internal sealed class WaitRun : IDisposable
     private readonly object gate = new();
     private readonly TaskCompletionSource<bool> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IDisposable ticker;
+    private readonly bool readResource;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, OperationRequest> resources = new();
+    private readonly CancellationTokenSource stopping;
     private int next;
     private int unfinished;
     private bool inputEnded;
@@ -29,9 +32,12 @@ internal sealed class WaitRun : IDisposable
 
     /// <param name="timeoutSeconds">-Timeout as given, for the timeout error's message; -1 for none.</param>
     /// <param name="any">-Any: the first operation to end is the one result.</param>
-    public WaitRun(CommandContext context, WaitOptions options, int timeoutSeconds, bool any, TrustedHosts trusted)
+    /// <param name="readResource">False with -NoResource: no resource is read after an operation started by a response succeeds.</param>
+    public WaitRun(CommandContext context, WaitOptions options, int timeoutSeconds, bool any, TrustedHosts trusted, bool readResource = true)
     {
         this.context = context;
+        this.readResource = readResource;
+        stopping = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
         this.any = any;
         this.timeoutSeconds = timeoutSeconds;
         this.trusted = trusted;
@@ -87,6 +93,9 @@ internal sealed class WaitRun : IDisposable
         "Wait-OperationStatus was given a null value, so there is nothing to wait on. The command that should have made it wrote no status, most often a Get command whose error was silenced: see that error ($Error), or give -ErrorAction Stop to the Get command.",
         null)));
 
+    /// <summary>An object that is no status, response or URL (the body Invoke-RestMethod returns): an error that says so.</summary>
+    public void RefuseBody() => context.Output.Error(CommandError.Refused(AsyncOperationUri.NoOperationUrl(null)));
+
     /// <summary>An async-operation URL given with -Uri: polled at once when tokens may go to its host, refused otherwise.</summary>
     public void AddUri(Uri uri) => AddUrl(uri, firstDelay: null, header: null);
 
@@ -105,7 +114,11 @@ internal sealed class WaitRun : IDisposable
         switch (outcome.Kind)
         {
             case StartOutcomeKind.Poll:
-                AddUrl(outcome.PollUri!, outcome.RetryAfter, outcome.Header);
+                if (AddUrl(outcome.PollUri!, outcome.RetryAfter, outcome.Header) is { } index && readResource)
+                {
+                    FollowResource(index, response);
+                }
+
                 return;
             case StartOutcomeKind.Done:
                 if (context.Output.VerboseEnabled)
@@ -139,20 +152,27 @@ internal sealed class WaitRun : IDisposable
     }
 
     /// <summary>Stops every loop (Ctrl+C, -Any satisfied, an error that ends the command); they report nothing more.</summary>
-    public void Cancel() => waiter.Cancel();
+    public void Cancel()
+    {
+        stopping.Cancel();
+        waiter.Cancel();
+    }
 
     public void Dispose()
     {
         ticker.Dispose();
         // Ends every loop before anything they use is released: no background work outlives the command.
+        stopping.Cancel();
         waiter.Dispose();
+        stopping.Dispose();
     }
 
-    private void AddUrl(Uri uri, TimeSpan? firstDelay, string? header)
+    /// <summary>Polls an async-operation URL; returns the operation's number, or null when the URL was refused.</summary>
+    private int? AddUrl(Uri uri, TimeSpan? firstDelay, string? header)
     {
         if (Satisfied)
         {
-            return;
+            return null;
         }
 
         var request = AsyncOperationUri.RequestFor(uri, trusted, context.SignIn, out var invalid);
@@ -160,11 +180,63 @@ internal sealed class WaitRun : IDisposable
         {
             var message = header is null ? invalid!.Message : $"The {header} header of the response: {invalid!.Message}";
             context.Output.Error(new CommandError(new ArgumentException(message), invalid.ErrorId, FailureCategory.InvalidArgument, uri));
-            return;
+            return null;
         }
 
         context.Announce(request);
-        waiter.Add(Receive(request), request, null, firstDelay);
+        var index = Receive(request);
+        waiter.Add(index, request, null, firstDelay);
+        return index;
+    }
+
+    /// <summary>
+    /// Notes where to read the resource of an operation started by this response once it succeeds, when the rules name a
+    /// URL and tokens may go to its host; says under -Verbose why not otherwise.
+    /// </summary>
+    private void FollowResource(int index, StartResponse response)
+    {
+        if (response.FinalResource(out var reason) is not { } url)
+        {
+            if (context.Output.VerboseEnabled)
+            {
+                context.Output.Verbose($"The resource will not be read once the operation ends: {reason}.");
+            }
+
+            return;
+        }
+
+        if (AsyncOperationUri.RequestFor(url, trusted, context.SignIn, out var refused) is { } request)
+        {
+            resources[index] = request;
+        }
+        else if (context.Output.VerboseEnabled)
+        {
+            context.Output.Verbose($"The resource at {url.GetLeftPart(UriPartial.Path)} will not be read once the operation ends: {refused!.Message}");
+        }
+    }
+
+    /// <summary>Reads the resource of an operation that succeeded, then reports the operation; a failed read is a warning, never the operation's error.</summary>
+    private async Task FinishWithResourceAsync(WaitFinished finished, OperationRequest resource)
+    {
+        try
+        {
+            finished.Status.Resource = await OperationStatusReader.ReadResourceAsync(resource, context.Output, stopping.Token).ConfigureAwait(false);
+            if (context.Output.VerboseEnabled)
+            {
+                context.Output.Verbose($"Read the resource of operation '{InputValidation.Printable(finished.Status.OperationId)}' from {resource.Uri.GetLeftPart(UriPartial.Path)}.");
+            }
+        }
+        catch (OperationStatusException ex)
+        {
+            context.Output.Warning($"Operation '{InputValidation.Printable(finished.Status.OperationId)}' succeeded, but its resource could not be read from {resource.Uri.GetLeftPart(UriPartial.Path)}, so its Resource is empty: {ex.Message} Give -NoResource to skip this read.");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped, or -Any has its result: nothing more is reported.
+            return;
+        }
+
+        Finish(finished);
     }
 
     /// <summary>Numbers a received operation (from 0, in the order received) and counts it; one still to poll is shown in the progress.</summary>
@@ -185,6 +257,12 @@ internal sealed class WaitRun : IDisposable
         switch (e)
         {
             case WaitFinished finished:
+                if (resources.TryRemove(e.Index, out var resource) && WaitMessages.OutcomeOf(finished.Status) == WaitOutcome.Succeeded)
+                {
+                    _ = FinishWithResourceAsync(finished, resource);
+                    return;
+                }
+
                 Finish(finished);
                 return;
             case WaitPolled polled:
@@ -211,7 +289,7 @@ internal sealed class WaitRun : IDisposable
                 if (error.EndsCommand)
                 {
                     // No token can be had: no operation can be read, so this error ends the command.
-                    waiter.Cancel();
+                    Cancel();
                 }
 
                 End(e.Index, failed: true, () => context.Output.Error(error));
@@ -260,7 +338,7 @@ internal sealed class WaitRun : IDisposable
             if (any)
             {
                 satisfied = true;
-                waiter.Cancel();
+                Cancel();
                 progress.EndAll();
                 EndIfDone();
             }

@@ -32,7 +32,12 @@ public sealed class OperationStatus
     /// <summary>The status exactly as the service spelled it: NotStarted, Running, Succeeded, Failed, Canceled, or a service's own value.</summary>
     public string? Status { get; internal set; }
 
-    public DateTimeOffset? StartTime { get; internal set; }
+    /// <summary>When the operation started, in the local time zone with its offset (the one rule for every time OpStatus shows).</summary>
+    public DateTimeOffset? StartTime
+    {
+        get => startTime;
+        internal set => startTime = value?.ToLocalTime();
+    }
 
     /// <summary>When the operation ended: empty until the status is terminal, whatever the service sent before.</summary>
     public DateTimeOffset? EndTime
@@ -42,7 +47,11 @@ public sealed class OperationStatus
     }
 
     /// <summary>The endTime the service sent, terminal or not (some services send one while the operation still runs).</summary>
-    public DateTimeOffset? ReportedEndTime { get; private set; }
+    public DateTimeOffset? ReportedEndTime
+    {
+        get => reportedEndTime;
+        private set => reportedEndTime = value?.ToLocalTime();
+    }
 
     /// <summary>Percent of the operation that is complete, when the service reports it (Dev Center does).</summary>
     public double? PercentComplete { get; internal set; }
@@ -52,6 +61,13 @@ public sealed class OperationStatus
 
     /// <summary>The service's custom properties; fields read as $status.Properties.someField.</summary>
     public IDictionary<string, object?>? Properties { get; internal set; }
+
+    /// <summary>
+    /// The resource the operation made or changed, read once it succeeded, by Resource Manager's rules: Wait-OperationStatus
+    /// -Response reads the request's own URL after a PUT or PATCH, the Location URL after a POST or DELETE that has one
+    /// (a DELETE leaves nothing); a Location URL polled to its end gives it at once. Null otherwise.
+    /// </summary>
+    public IDictionary<string, object?>? Resource { get; internal set; }
 
     /// <summary>Why the operation failed, when it did.</summary>
     public OperationError? Error { get; internal set; }
@@ -93,11 +109,19 @@ public sealed class OperationStatus
     /// <summary>How long the service asked callers to wait before reading the status again (Retry-After), if it said.</summary>
     public TimeSpan? RetryAfter { get; internal set; }
 
-    /// <summary>When the status was read.</summary>
-    public DateTimeOffset RetrievedAt { get; internal set; }
+    /// <summary>When the status was read, in the local time zone with its offset.</summary>
+    public DateTimeOffset RetrievedAt
+    {
+        get => retrievedAt;
+        internal set => retrievedAt = value.ToLocalTime();
+    }
 
     /// <summary>The final status words of the service that was asked.</summary>
     internal StatusVocabulary Vocabulary { get; }
+
+    private DateTimeOffset? startTime;
+    private DateTimeOffset? reportedEndTime;
+    private DateTimeOffset retrievedAt;
 
     public override string ToString() => $"{Name ?? OperationId}: {Status}";
 }

@@ -29,6 +29,11 @@ public sealed class AzureEmulator : IAsyncDisposable
     private readonly ConcurrentQueue<SeenRequest> requests = new();
     private readonly ConcurrentDictionary<string, bool> revoked = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<TokenRequest> tokenRequests = new();
+    private readonly ConcurrentDictionary<string, System.Text.Json.Nodes.JsonObject> resources = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<(string DevCenter, string Project), string> devCenterProjects = new();
+    private readonly ConcurrentDictionary<string, (DateTimeOffset WindowStarts, int Used)> graphQuota = new(StringComparer.Ordinal);
+    private int graphQuotaSize = 15;
+    private TimeSpan graphQuotaWindow = TimeSpan.FromSeconds(5);
     private WebApplication? app;
     private ReadBuckets? readBuckets;
     private int inFlight;
@@ -197,6 +202,17 @@ public sealed class AzureEmulator : IAsyncDisposable
     /// <summary>Each bucket of the throttling model: what it let through, what it refused, what the competitor took.</summary>
     public IReadOnlyList<BucketStatistics> ThrottleStatistics => readBuckets?.Statistics() ?? Array.Empty<BucketStatistics>();
 
+    /// <summary>Makes a project of a dev center known to Resource Graph, with the URI of its dev center.</summary>
+    public void AddDevCenterProject(string devCenter, string project, string devCenterUri) => devCenterProjects[(devCenter, project)] = devCenterUri;
+
+    /// <summary>Resource Graph's query quota of each principal: so many queries a window.</summary>
+    public void ResourceGraphQuota(int queries, TimeSpan window)
+    {
+        graphQuotaSize = queries;
+        graphQuotaWindow = window;
+        graphQuota.Clear();
+    }
+
     /// <summary>Reads are no longer throttled.</summary>
     public void StopThrottling() => readBuckets = null;
 
@@ -242,29 +258,81 @@ public sealed class AzureEmulator : IAsyncDisposable
     }
 
     /// <summary>
-    /// A Redis Enterprise cluster path, /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Cache/redisEnterprise/{name}:
-    /// PUT starts a create (201 with Azure-AsyncOperation), DELETE a delete (202 with Location), as Resource Manager does.
+    /// A Redis Enterprise cluster path, /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Cache/redisEnterprise/{name},
+    /// or an action on it (/{name}/{action}): PUT starts a create (201 with Azure-AsyncOperation), PATCH an update (200
+    /// with Azure-AsyncOperation), POST an action (202 with Azure-AsyncOperation and Location), DELETE a delete (202 with
+    /// Location), as Resource Manager does; GET reads the cluster.
     /// </summary>
-    private static bool IsStartPath(string path, out string subscription, out string name)
+    private static bool IsStartPath(string path, out string subscription, out string name, out string? action)
     {
         var s = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var match = s.Length == 8 && string.Equals(s[0], "subscriptions", StringComparison.OrdinalIgnoreCase)
+        var match = s.Length is 8 or 9 && string.Equals(s[0], "subscriptions", StringComparison.OrdinalIgnoreCase)
             && string.Equals(s[2], "resourceGroups", StringComparison.OrdinalIgnoreCase)
             && string.Equals(s[5], "Microsoft.Cache", StringComparison.OrdinalIgnoreCase)
             && string.Equals(s[6], "redisEnterprise", StringComparison.OrdinalIgnoreCase);
         subscription = match ? s[1] : string.Empty;
         name = match ? Uri.UnescapeDataString(s[7]) : string.Empty;
+        action = match && s.Length == 9 ? Uri.UnescapeDataString(s[8]) : null;
         return match;
     }
 
-    private Step StartOperation(HttpContext context, string path, string subscription, string name)
+    /// <summary>The cluster path of a start path (without its action), as the resource store keys it.</summary>
+    private static string ResourcePath(string path, string? action) =>
+        action is null ? path.TrimEnd('/') : path.TrimEnd('/')[..^(action.Length + 1)];
+
+    private Step StartOperation(HttpContext context, string path, string subscription, string name, string? action)
     {
         var origin = $"https://{context.Request.Host.Value}";
         var operationId = Guid.NewGuid().ToString();
         var retry = new Dictionary<string, string> { ["retry-after-ms"] = "200" };
-        var resource = new System.Text.Json.Nodes.JsonObject { ["id"] = path, ["name"] = name, ["type"] = "Microsoft.Cache/redisEnterprise", ["location"] = "westus" };
+        var resourcePath = ResourcePath(path, action);
+        var resource = new System.Text.Json.Nodes.JsonObject { ["id"] = resourcePath, ["name"] = name, ["type"] = "Microsoft.Cache/redisEnterprise", ["location"] = "westus" };
+        var statusUrl = $"{origin}/subscriptions/{subscription}/providers/Microsoft.Cache/locations/westus/operationsStatus/{operationId}?api-version=2024-10-01";
+        if (context.Request.Method == "GET")
+        {
+            return action is null && resources.TryGetValue(resourcePath, out var stored)
+                ? new Step { Body = System.Text.Json.Nodes.JsonNode.Parse(stored.ToJsonString())!.AsObject() }
+                : Error(404, "ResourceNotFound", $"The Resource 'Microsoft.Cache/redisEnterprise/{name}' under resource group was not found.");
+        }
+
+        if (context.Request.Method is "PATCH" or "POST")
+        {
+            Script(operationId,
+                new Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = operationId, ["status"] = "InProgress", ["startTime"] = "{now}" }, Headers = retry },
+                new Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = operationId, ["status"] = "Succeeded", ["startTime"] = "{now}", ["endTime"] = "{now}" } });
+            if (context.Request.Method == "PATCH")
+            {
+                // The update is in the stored cluster as soon as it is accepted; its final read shows it.
+                var updated = resources.GetOrAdd(resourcePath, _ => resource);
+                var properties = updated["properties"] as System.Text.Json.Nodes.JsonObject ?? new System.Text.Json.Nodes.JsonObject();
+                properties["provisioningState"] = "Succeeded";
+                properties["patched"] = true;
+                updated["properties"] = properties;
+                return new Step { Status = 200, Body = System.Text.Json.Nodes.JsonNode.Parse(updated.ToJsonString())!.AsObject(), Headers = new() { ["Azure-AsyncOperation"] = statusUrl, ["Retry-After"] = "1" } };
+            }
+
+            // An action's result is at its Location once the operation has ended.
+            Script(operationId + "-result", new Step { Body = new System.Text.Json.Nodes.JsonObject { ["action"] = action, ["primaryKey"] = "result-of-" + name } });
+            return new Step
+            {
+                Status = 202,
+                BodyText = string.Empty,
+                Headers = new()
+                {
+                    ["Azure-AsyncOperation"] = statusUrl,
+                    ["Location"] = $"{origin}/subscriptions/{subscription}/providers/Microsoft.Cache/locations/westus/operationResults/{operationId}-result?api-version=2024-10-01",
+                    ["Retry-After"] = "1",
+                },
+            };
+        }
+
         if (context.Request.Method == "PUT")
         {
+            resources[resourcePath] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = resourcePath, ["name"] = name, ["type"] = "Microsoft.Cache/redisEnterprise", ["location"] = "westus",
+                ["properties"] = new System.Text.Json.Nodes.JsonObject { ["provisioningState"] = "Succeeded", ["hostName"] = name + ".westus.redis.azure.net" },
+            };
             Script(operationId,
                 new Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = operationId, ["status"] = "InProgress", ["startTime"] = "{now}" }, Headers = retry },
                 new Step { Body = new System.Text.Json.Nodes.JsonObject { ["name"] = operationId, ["status"] = "Succeeded", ["startTime"] = "{now}", ["endTime"] = "{now}" } });
@@ -281,6 +349,7 @@ public sealed class AzureEmulator : IAsyncDisposable
             };
         }
 
+        resources.TryRemove(resourcePath, out _);
         Script(operationId, new Step { Status = 202, BodyText = string.Empty, Headers = retry }, new Step { Status = 204, BodyText = string.Empty });
         return new Step
         {
@@ -296,14 +365,20 @@ public sealed class AzureEmulator : IAsyncDisposable
 
     private async Task ServeOperationAsync(HttpContext context, string rawTarget, string path)
     {
-        var isStart = context.Request.Method is "PUT" or "DELETE";
-        if (isStart && IsStartPath(path, out var startSubscription, out var startName))
+        if (context.Request.Method == "POST" && path.Equals("/providers/Microsoft.ResourceGraph/resources", StringComparison.OrdinalIgnoreCase))
         {
-            var startProblem = CheckToken(context.Request.Headers.Authorization.FirstOrDefault(), "https://" + context.Request.Host.Value);
-            await WriteStepAsync(
-                context,
-                startProblem is { } refused ? Error(401, refused.Code, refused.Message) : StartOperation(context, path, startSubscription, startName),
-                dataPlane: false).ConfigureAwait(false);
+            await ServeResourceGraphAsync(context, rawTarget).ConfigureAwait(false);
+            return;
+        }
+
+        if (IsStartPath(path, out var startSubscription, out var startName, out var action)
+            && (context.Request.Method is "PUT" or "PATCH" or "DELETE" or "GET" ? action is null : context.Request.Method == "POST" && action is not null))
+        {
+            var authorization = context.Request.Headers.Authorization.FirstOrDefault();
+            var startProblem = CheckToken(authorization, "https://" + context.Request.Host.Value);
+            var step = startProblem is { } refused ? Error(401, refused.Code, refused.Message) : StartOperation(context, path, startSubscription, startName, action);
+            Record(context, rawTarget, "Resource", null, step, authorization, startProblem is null);
+            await WriteStepAsync(context, step, dataPlane: false).ConfigureAwait(false);
             return;
         }
 
@@ -364,26 +439,7 @@ public sealed class AzureEmulator : IAsyncDisposable
             step = Error(404, "OperationNotFound", $"The operation '{operationId}' was not found.");
         }
 
-        if (RecordRequests)
-        {
-            requests.Enqueue(new SeenRequest
-            {
-                Method = context.Request.Method,
-                RawTarget = rawTarget,
-                Service = service,
-                OperationId = operationId,
-                ApiVersion = apiVersion,
-                Authorized = tokenProblem is null,
-                HadAuthorizationHeader = authorization is not null,
-                UserAgent = context.Request.Headers.UserAgent.FirstOrDefault(),
-                ClientRequestId = context.Request.Headers["x-ms-client-request-id"].FirstOrDefault(),
-                Time = DateTimeOffset.UtcNow,
-                ResponseStatus = step.Fault is null ? step.Status : 0,
-                InFlight = concurrent,
-                Throttled = step.Status == 429 && step.Headers?.ContainsKey("x-ms-ratelimit-remaining-subscription-reads") == true,
-                Principal = principal,
-            });
-        }
+        Record(context, rawTarget, service, operationId, step, authorization, tokenProblem is null, concurrent);
 
         if (readBuckets is { } model && step.Status != 429 && service is not null)
         {
@@ -495,6 +551,102 @@ public sealed class AzureEmulator : IAsyncDisposable
         {
             // The client stopped reading: what a bounded reader does.
         }
+    }
+
+    /// <summary>Keeps a request in the request log (a status read, a start, a resource, a Resource Graph query), when requests are recorded.</summary>
+    /// <param name="concurrent">For a status read: how many were being served when it arrived, itself included.</param>
+    private void Record(HttpContext context, string rawTarget, string? service, string? operationId, Step step, string? authorization, bool authorized, int concurrent = 0)
+    {
+        if (RecordRequests)
+        {
+            requests.Enqueue(new SeenRequest
+            {
+                Method = context.Request.Method,
+                RawTarget = rawTarget,
+                Service = service,
+                OperationId = operationId,
+                ApiVersion = context.Request.Query["api-version"].FirstOrDefault(),
+                Authorized = authorized,
+                HadAuthorizationHeader = authorization is not null,
+                UserAgent = context.Request.Headers.UserAgent.FirstOrDefault(),
+                ClientRequestId = context.Request.Headers["x-ms-client-request-id"].FirstOrDefault(),
+                Time = DateTimeOffset.UtcNow,
+                ResponseStatus = step.Fault is null ? step.Status : 0,
+                InFlight = concurrent,
+                Throttled = step.Status == 429 && step.Headers?.ContainsKey("x-ms-ratelimit-remaining-subscription-reads") == true,
+                Principal = PrincipalOf(authorization),
+            });
+        }
+    }
+
+    /// <summary>
+    /// Azure Resource Graph's query API, for the one query OpStatus makes: the project of a name whose dev center has a
+    /// name, and its dev center's URI. The names are read from the query's string literals; a query of another shape
+    /// is a 400. Each principal has a quota (15 queries per 5 s unless set), told in x-ms-user-quota-remaining and
+    /// x-ms-user-quota-resets-after, and answered 429 once spent.
+    /// </summary>
+    private async Task ServeResourceGraphAsync(HttpContext context, string rawTarget)
+    {
+        var authorization = context.Request.Headers.Authorization.FirstOrDefault();
+        var problem = CheckToken(authorization, "https://" + context.Request.Host.Value);
+        var principal = PrincipalOf(authorization);
+        string query;
+        try
+        {
+            using var body = await JsonDocument.ParseAsync(context.Request.Body).ConfigureAwait(false);
+            query = body.RootElement.TryGetProperty("query", out var text) ? text.GetString() ?? string.Empty : string.Empty;
+        }
+        catch (JsonException)
+        {
+            query = string.Empty;
+        }
+
+        Step step;
+        var now = DateTimeOffset.UtcNow;
+        var quota = graphQuota.AddOrUpdate(principal, _ => (now, 0), (_, q) => now - q.WindowStarts >= graphQuotaWindow ? (now, 0) : q);
+        var resetsAfter = graphQuotaWindow - (now - quota.WindowStarts);
+        var project = System.Text.RegularExpressions.Regex.Match(query, @"type =~ 'microsoft\.devcenter/projects' and name =~ '([^']*)'");
+        var devCenter = System.Text.RegularExpressions.Regex.Match(query, @"devCenterId endswith '/devcenters/([^']*)'");
+        if (problem is { } refused)
+        {
+            step = Error(401, refused.Code, refused.Message);
+        }
+        else if (quota.Used >= graphQuotaSize)
+        {
+            step = Error(429, "RateLimiting", "Please provide below info when asking for support: timestamp, correlation id. Too many requests.");
+        }
+        else if (!project.Success || !devCenter.Success || context.Request.Query["api-version"].FirstOrDefault() is not { Length: > 0 })
+        {
+            step = Error(400, "BadRequest", "Please provide below info when asking for support: the query is not one the emulator answers.");
+        }
+        else
+        {
+            graphQuota[principal] = (quota.WindowStarts, quota.Used + 1);
+            var rows = new System.Text.Json.Nodes.JsonArray();
+            foreach (var ((dc, proj), uri) in devCenterProjects)
+            {
+                if (dc.Equals(devCenter.Groups[1].Value, StringComparison.OrdinalIgnoreCase) && proj.Equals(project.Groups[1].Value, StringComparison.OrdinalIgnoreCase))
+                {
+                    rows.Add(new System.Text.Json.Nodes.JsonObject
+                    {
+                        ["devCenterUri"] = uri,
+                        ["devCenterId"] = $"/subscriptions/{Guid.Empty}/resourceGroups/rg/providers/Microsoft.DevCenter/devcenters/{dc}",
+                    });
+                }
+            }
+
+            step = new Step
+            {
+                Body = new System.Text.Json.Nodes.JsonObject { ["totalRecords"] = rows.Count, ["count"] = rows.Count, ["data"] = rows, ["facets"] = new System.Text.Json.Nodes.JsonArray(), ["resultTruncated"] = "false" },
+                Headers = new(),
+            };
+        }
+
+        var used = graphQuota.TryGetValue(principal, out var after) ? after.Used : 0;
+        step.Headers!["x-ms-user-quota-remaining"] = Math.Max(0, graphQuotaSize - used).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        step.Headers["x-ms-user-quota-resets-after"] = TimeSpan.FromSeconds(Math.Ceiling(Math.Max(0, resetsAfter.TotalSeconds))).ToString(@"hh\:mm\:ss", System.Globalization.CultureInfo.InvariantCulture);
+        Record(context, rawTarget, "ResourceGraph", null, step, authorization, problem is null);
+        await WriteStepAsync(context, step, dataPlane: false).ConfigureAwait(false);
     }
 
     /// <summary>The principal of a token the emulator issued; the empty string for any other.</summary>
@@ -621,6 +773,18 @@ public sealed class AzureEmulator : IAsyncDisposable
                 }
 
                 Throttle(limits.Size, limits.RefillPerSecond, limits.CompetitorPerSecond);
+                context.Response.StatusCode = 204;
+                return;
+            case "devcenters" when method == "PUT":
+                var project = await JsonSerializer.DeserializeAsync<DevCenterProject>(context.Request.Body, Json).ConfigureAwait(false);
+                if (project is null || string.IsNullOrEmpty(project.DevCenter) || string.IsNullOrEmpty(project.Project) || string.IsNullOrEmpty(project.Uri))
+                {
+                    context.Response.StatusCode = 400;
+                    await context.Response.WriteAsync("Give {\"devCenter\": name, \"project\": name, \"uri\": the dev center's URI}.").ConfigureAwait(false);
+                    return;
+                }
+
+                AddDevCenterProject(project.DevCenter, project.Project, project.Uri);
                 context.Response.StatusCode = 204;
                 return;
             case "throttle" when method == "GET":

@@ -156,3 +156,16 @@ internal sealed record TokenIssueRequest
     [JsonPropertyName("principal")]
     public string? Principal { get; init; }
 }
+
+/// <summary>The body of PUT /_emulator/devcenters: a project of a dev center, as Resource Graph knows it.</summary>
+public sealed record DevCenterProject
+{
+    [JsonPropertyName("devCenter")]
+    public string DevCenter { get; init; } = "";
+
+    [JsonPropertyName("project")]
+    public string Project { get; init; } = "";
+
+    [JsonPropertyName("uri")]
+    public string Uri { get; init; } = "";
+}

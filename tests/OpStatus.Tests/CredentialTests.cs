@@ -119,7 +119,7 @@ public sealed class CredentialTests : TestBase
         var error = Assert.Single(result.Errors);
         Assert.Equal("GetCacheOperationStatusCommandHttp401.InvalidAuthenticationToken,OpStatus.Commands.GetCacheOperationStatusCommand", error.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
-        Assert.Contains("sign in again", error.Exception.Message);
+        Assert.Contains("The token given with -AccessToken was refused", error.Exception.Message);
         Assert.DoesNotContain(secret, result.AllText());
         // The same 401 rule as Wait: one more try with a token asked for anew, then the error.
         Assert.Equal(2, RequestsFor(id).Count(r => r.ResponseStatus == 401));

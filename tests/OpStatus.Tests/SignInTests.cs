@@ -16,6 +16,29 @@ public sealed class SignInTests : TestBase
     {
     }
 
+    [Fact]
+    public void Identity_where_no_managed_identity_answers_says_where_one_exists()
+    {
+        // No managed-identity endpoint answers: what -Identity meets on a laptop or a build agent outside Azure.
+        var saved = Environment.GetEnvironmentVariable("IDENTITY_ENDPOINT");
+        Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", "http://127.0.0.1:9/msi/token");
+        try
+        {
+            using var session = NewSession();
+            var result = Cache(session, NewSubscription(), NewId(), "-Identity -ClientId 7b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e");
+
+            var error = Assert.Single(result.Errors);
+            Assert.Equal(ErrorCategory.AuthenticationError, error.CategoryInfo.Category);
+            Assert.Contains("no managed identity gave one", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Contains("-Identity works only where Azure gives the machine an identity", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Contains("sign in without -Identity", error.Exception.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("IDENTITY_ENDPOINT", saved);
+        }
+    }
+
     [Theory]
     [InlineData("-Identity", null)]
     [InlineData("-Identity -ClientId 1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a", "1d2e3f4a-5b6c-4d7e-8f9a-0b1c2d3e4f5a")]

@@ -58,7 +58,8 @@ public sealed class WaitResponseTests : TestBase, IClassFixture<EmulatorFixture>
 
         using var session = NewSession();
         var result = session.Run(
-            build + "; New-R $args[0] | Wait-OperationStatus -ResourceManagerEndpoint $args[2]; Wait-OperationStatus -Response (New-R $args[1]) -ResourceManagerEndpoint $args[2]",
+            // -NoResource: the shapes' requests name hosts whose resources are not the emulator's.
+            build + "; New-R $args[0] | Wait-OperationStatus -ResourceManagerEndpoint $args[2] -NoResource; Wait-OperationStatus -Response (New-R $args[1]) -ResourceManagerEndpoint $args[2] -NoResource",
             CacheStatusUrl(ids[0]), CacheStatusUrl(ids[1]), Url);
 
         AssertNoErrors(result);

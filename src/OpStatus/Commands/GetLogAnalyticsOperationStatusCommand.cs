@@ -1,3 +1,4 @@
+using System;
 using System.Management.Automation;
 using OpStatus.Engine;
 
@@ -6,16 +7,17 @@ namespace OpStatus.Commands;
 /// <summary>
 /// Get-LogAnalyticsOperationStatus: the status of a Log Analytics (Microsoft.OperationalInsights) asynchronous operation.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "LogAnalyticsOperationStatus")]
+[Cmdlet(VerbsCommon.Get, "LogAnalyticsOperationStatus", DefaultParameterSetName = InputObjectSet)]
 [OutputType(typeof(OperationStatus))]
 public sealed class GetLogAnalyticsOperationStatusCommand : ResourceManagerCommand
 {
-    /// <summary>The id of the asynchronous operation, as returned by the request that started it.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    /// <summary>The ids of the asynchronous operations, as returned by the requests that started them.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [Alias("OperationId")]
     [AllowEmptyString]
     [AllowNull]
-    public string AsyncOperationId { get; set; } = string.Empty;
+    [AllowEmptyCollection]
+    public string?[]? AsyncOperationId { get; set; } = Array.Empty<string?>();
 
     private protected override AzureService Service => AzureService.LogAnalytics;
 }

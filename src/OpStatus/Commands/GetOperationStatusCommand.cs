@@ -15,10 +15,15 @@ namespace OpStatus.Commands;
 /// </summary>
 /// <remarks>
 /// The segment parameters allow empty strings and null: the engine refuses them with its own message, in
-/// the item's place in the output, where PowerShell's binder would refuse them at once and out of order.
+/// the item's place in the output, where PowerShell's binder would refuse them at once and out of order. The
+/// operation id takes several ids at once, each an item of its own. Statuses read earlier in the session, piped back
+/// in (-InputObject), are read again the way they were first read.
 /// </remarks>
 public abstract class GetOperationStatusCommand : OpStatusCommand
 {
+    /// <summary>The parameter set of statuses piped back in.</summary>
+    internal const string InputObjectSet = "InputObject";
+
     /// <summary>Reads in flight by default: a thousand reads of 50 ms take a second (bench/README.md), and ARM's 250-read burst is spent in four rounds, after which the read limit sets the pace.</summary>
     internal const int DefaultThrottleLimit = 64;
 
@@ -30,6 +35,12 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
     [Parameter]
     [ArgumentCompleter(typeof(ApiVersionCompleter))]
     public string? ApiVersion { get; set; }
+
+    /// <summary>Statuses read earlier in this session by the same Get cmdlet, to read again the way they were read.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [AllowNull]
+    [AllowEmptyCollection]
+    public OperationStatus?[]? InputObject { get; set; }
 
     /// <summary>How many piped items are read at the same time; 1 reads them one after another.</summary>
     [Parameter]
@@ -53,9 +64,56 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
 
     protected override void ProcessRecord()
     {
-        var query = new StatusQuery { Segments = SegmentValues(), ApiVersion = ApiVersion, Endpoint = RootEndpoint, Environment = CloudName };
-        var request = StatusRequestBuilder.Build(Service, query, Context.SignIn, out var invalid);
-        WriteUntilDone(reads!.AddAsync(request, invalid));
+        if (ParameterSetName == InputObjectSet)
+        {
+            foreach (var status in InputObject ?? new OperationStatus?[] { null })
+            {
+                var again = StatusRequestBuilder.Again(Service, status, ApiVersion, Context.SignIn, out var refused);
+                WriteUntilDone(reads!.AddAsync(again, refused));
+            }
+
+            return;
+        }
+
+        var lookup = RootEndpoint is null ? FindRoot() : null;
+        foreach (var operationId in OperationIds())
+        {
+            if (lookup?.Failure is { } failure)
+            {
+                WriteUntilDone(reads!.AddFailedAsync(failure));
+                continue;
+            }
+
+            var query = new StatusQuery { Segments = SegmentValues(operationId), ApiVersion = ApiVersion, Endpoint = lookup?.Endpoint ?? RootEndpoint, Environment = CloudName };
+            InvalidInput? invalid = lookup?.Problem;
+            var request = invalid is null ? StatusRequestBuilder.Build(Service, query, Context.SignIn, out invalid) : null;
+            WriteUntilDone(reads!.AddAsync(request, invalid));
+        }
+    }
+
+    /// <summary>
+    /// The endpoint of a cmdlet that finds it by name (Get-DevCenterOperationStatus -DevCenterName), or what was refused
+    /// or not found; null when the cmdlet was given no name to find. Called on the pipeline thread, once a record.
+    /// </summary>
+    private protected virtual EndpointLookup? FindRoot() => null;
+
+    /// <summary>Runs the engine's work on the pipeline thread, writing what it reports meanwhile, and gives its result.</summary>
+    private protected T Await<T>(System.Threading.Tasks.Task<T> work)
+    {
+        WriteUntilDone(work);
+        return work.GetAwaiter().GetResult();
+    }
+
+    /// <summary>The operation ids of this record, each an item; a null array is one null id, refused in its place.</summary>
+    private string?[] OperationIds()
+    {
+        var property = SegmentProperty(Service.OperationSegment);
+        return property.GetValue(this) switch
+        {
+            string?[] ids => ids,
+            string id => new[] { id },
+            _ => new string?[] { null },
+        };
     }
 
     protected override void EndProcessing() => WriteUntilDone(reads!.CompleteAsync());
@@ -70,17 +128,18 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
         base.Dispose(disposing);
     }
 
-    /// <summary>The bound value of each named segment of the service's path: the parameter of the same name.</summary>
-    private Dictionary<string, string?> SegmentValues()
+    /// <summary>The bound value of each named segment of the service's path (the parameter of the same name), with this operation id.</summary>
+    private Dictionary<string, string?> SegmentValues(string? operationId)
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var name in Service.Path.Names)
         {
-            var property = SegmentProperties.GetOrAdd((GetType(), name), key =>
-                key.Item1.GetProperty(key.Item2) ?? throw new InvalidOperationException($"{key.Item1.Name} has no parameter for the path segment {key.Item2}."));
-            values[name] = property.GetValue(this) as string;
+            values[name] = name == Service.OperationSegment ? operationId : SegmentProperty(name).GetValue(this) as string;
         }
 
         return values;
     }
+
+    private PropertyInfo SegmentProperty(string name) => SegmentProperties.GetOrAdd((GetType(), name), key =>
+        key.Item1.GetProperty(key.Item2) ?? throw new InvalidOperationException($"{key.Item1.Name} has no parameter for the path segment {key.Item2}."));
 }

@@ -18,13 +18,14 @@ namespace OpStatus;
 [TypeConverter(typeof(OperationResponseConverter))]
 public sealed class OperationResponse
 {
-    internal OperationResponse(int? statusCode, IReadOnlyDictionary<string, string> headers, string? content, Uri? requestUri, object source)
+    internal OperationResponse(int? statusCode, IReadOnlyDictionary<string, string> headers, string? content, Uri? requestUri, object source, string? method = null)
     {
         StatusCode = statusCode;
         Headers = headers;
         Content = content;
         RequestUri = requestUri;
         Source = source;
+        Method = method;
     }
 
     /// <summary>The HTTP status code, when the response said it (a hashtable of headers does not).</summary>
@@ -39,8 +40,20 @@ public sealed class OperationResponse
     /// <summary>The URL of the request, when the response knows it.</summary>
     public Uri? RequestUri { get; }
 
+    /// <summary>The method of the request (PUT, PATCH, POST, DELETE), when the response knows it: it decides where the resource is read once the operation succeeds.</summary>
+    public string? Method { get; }
+
     /// <summary>The object it was made from; never shown, since its request may hold the Authorization header.</summary>
     internal object Source { get; }
+
+    /// <summary>
+    /// True for an object that is no response at all, such as the body Invoke-RestMethod returns: it is taken, so that
+    /// Wait-OperationStatus can say what it is under an error of its own rather than leave it to the binder.
+    /// </summary>
+    public bool IsBodyOnly { get; private set; }
+
+    /// <summary>The property names -Uri binds by (its name and aliases): an object with one is left to it.</summary>
+    private static readonly string[] UrlProperties = { "Uri", "AsyncOperationUri", "OperationLocation" };
 
     /// <summary>Reads a response object; null when the object is not a response this type understands.</summary>
     public static OperationResponse? From(object? value) => From(value, readContent: true);
@@ -63,7 +76,11 @@ public sealed class OperationResponse
         var shape = value as PSObject ?? PSObject.AsPSObject(baseObject);
         if (shape.Properties["Headers"]?.Value is not { } headerValue || shape.Properties["StatusCode"] is not { } statusProperty)
         {
-            return null;
+            // A body (Invoke-RestMethod, ConvertFrom-Json): no status, no headers, and no URL that -Uri would take by
+            // property name (a status saved as JSON or CSV has its Uri, and binds there).
+            return baseObject is PSCustomObject && !UrlProperties.Any(name => shape.Properties[name] is not null)
+                ? new OperationResponse(null, new Dictionary<string, string>(), null, null, baseObject) { IsBodyOnly = true }
+                : null;
         }
 
         var headers = Unwrap(headerValue) switch
@@ -83,9 +100,16 @@ public sealed class OperationResponse
             byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
             _ => null,
         };
-        var requestUri = Unwrap(shape.Properties["RequestUri"]?.Value) as Uri
-            ?? (Unwrap(shape.Properties["BaseResponse"]?.Value) as HttpResponseMessage)?.RequestMessage?.RequestUri;
-        return new OperationResponse(StatusOf(Unwrap(statusProperty.Value)), headers, content, requestUri, baseObject);
+        var request = (Unwrap(shape.Properties["BaseResponse"]?.Value) as HttpResponseMessage)?.RequestMessage;
+        var requestUri = Unwrap(shape.Properties["RequestUri"]?.Value) switch
+        {
+            Uri uri => uri,
+            string text when Uri.TryCreate(text, UriKind.Absolute, out var parsed) => parsed,
+            _ => request?.RequestUri,
+        };
+        // Invoke-AzRestMethod's result says its Method; Invoke-WebRequest's keeps the request in BaseResponse.
+        var method = Unwrap(shape.Properties["Method"]?.Value)?.ToString() ?? request?.Method.Method;
+        return new OperationResponse(StatusOf(Unwrap(statusProperty.Value)), headers, content, requestUri, baseObject, method);
     }
 
     private static OperationResponse FromMessage(HttpResponseMessage message, object source, bool readContent)
@@ -98,7 +122,7 @@ public sealed class OperationResponse
 
         // The body is read only on conversion, not by the shape check: it matters only for an operation that completed in this response.
         var content = readContent ? message.Content?.ReadAsStringAsync().GetAwaiter().GetResult() : null;
-        return new OperationResponse((int)message.StatusCode, FromPairs(pairs), content, message.RequestMessage?.RequestUri, source);
+        return new OperationResponse((int)message.StatusCode, FromPairs(pairs), content, message.RequestMessage?.RequestUri, source, message.RequestMessage?.Method.Method);
     }
 
     private static IReadOnlyDictionary<string, string> FromPairs(IEnumerable<(string? Name, object? Value)> pairs)

@@ -9,14 +9,17 @@ namespace OpStatus.Commands;
 /// </summary>
 public abstract class ResourceManagerCommand : GetOperationStatusCommand
 {
+    /// <summary>The parameter set of ids; statuses piped back in are the other (<see cref="GetOperationStatusCommand.InputObjectSet"/>, the default, so that the binder tries both for piped input).</summary>
+    internal const string IdSet = "Id";
+
     /// <summary>The id of the subscription the operation runs in.</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [AllowEmptyString]
     [AllowNull]
     public string SubscriptionId { get; set; } = string.Empty;
 
     /// <summary>The Azure region of the operation, as a name ('westus') or a display name ('West US').</summary>
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
     [ArgumentCompleter(typeof(LocationCompleter))]
     [AllowEmptyString]
     [AllowNull]
@@ -29,6 +32,10 @@ public abstract class ResourceManagerCommand : GetOperationStatusCommand
     public string Environment { get; set; } = AzureCloud.AzureCloudName;
 
     /// <summary>The Resource Manager endpoint of any other cloud (Azure Stack Hub, a private cloud).</summary>
+    /// <remarks>
+    /// In every parameter set, as -Environment, so that $PSDefaultParameterValues can give them; statuses piped back in
+    /// are read again where they were read.
+    /// </remarks>
     [Parameter]
     public Uri? ResourceManagerEndpoint { get; set; }
 
@@ -39,13 +46,32 @@ public abstract class ResourceManagerCommand : GetOperationStatusCommand
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if (ResourceManagerEndpoint is not null && MyInvocation.BoundParameters.ContainsKey(nameof(Environment)))
+        if (CloudConflict(this, ResourceManagerEndpoint) is { } conflict)
         {
-            ThrowTerminatingError(new ErrorRecord(
-                new ArgumentException("-Environment and -ResourceManagerEndpoint exclude each other: -Environment picks a known cloud, -ResourceManagerEndpoint names the Resource Manager of any other. Give one of them."),
-                ErrorIdPrefix + "CloudConflict",
-                ErrorCategory.InvalidArgument,
-                ResourceManagerEndpoint));
+            ThrowTerminatingError(conflict);
         }
     }
+
+    protected override void ProcessRecord()
+    {
+        // A region OpStatus does not know is sent as given (Azure adds regions), with a word about the nearest known one.
+        if (ParameterSetName == IdSet && AzureRegions.Unknown(Location) is { } advice && warnedLocations.Add(InputValidation.NormalizeLocation(Location)))
+        {
+            WriteWarning(advice);
+        }
+
+        base.ProcessRecord();
+    }
+
+    private readonly System.Collections.Generic.HashSet<string> warnedLocations = new(StringComparer.Ordinal);
+
+    /// <summary>The error of -Environment given with -ResourceManagerEndpoint, or null.</summary>
+    internal static ErrorRecord? CloudConflict(OpStatusCommand command, Uri? resourceManagerEndpoint) =>
+        resourceManagerEndpoint is not null && command.MyInvocation.BoundParameters.ContainsKey("Environment")
+            ? new ErrorRecord(
+                new ArgumentException("-Environment and -ResourceManagerEndpoint exclude each other: -Environment picks a known cloud, -ResourceManagerEndpoint names the Resource Manager of any other. Give one of them."),
+                command.GetType().Name + "CloudConflict",
+                ErrorCategory.InvalidArgument,
+                resourceManagerEndpoint)
+            : null;
 }

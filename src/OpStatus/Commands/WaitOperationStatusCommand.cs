@@ -66,6 +66,10 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
     [Parameter]
     public SwitchParameter Any { get; set; }
 
+    /// <summary>With -Response: do not read the resource once an operation succeeds (its Resource property stays empty).</summary>
+    [Parameter(ParameterSetName = ResponseSet)]
+    public SwitchParameter NoResource { get; set; }
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
@@ -83,7 +87,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             Timeout = Timeout >= 0 ? TimeSpan.FromSeconds(Timeout) : null,
             PollingInterval = MyInvocation.BoundParameters.ContainsKey(nameof(PollingInterval)) ? TimeSpan.FromSeconds(PollingInterval) : null,
         };
-        wait = new WaitRun(Context, options, Timeout, Any.IsPresent, new TrustedHosts(ResourceManagerEndpoint, Endpoint));
+        wait = new WaitRun(Context, options, Timeout, Any.IsPresent, new TrustedHosts(ResourceManagerEndpoint, Endpoint), readResource: !NoResource.IsPresent);
     }
 
     protected override void ProcessRecord()
@@ -111,9 +115,13 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
                 {
                     wait!.RefuseNull();
                 }
+                else if (response.IsBodyOnly)
+                {
+                    wait!.RefuseBody();
+                }
                 else
                 {
-                    wait!.AddResponse(new StartResponse(response.StatusCode, response.Headers, response.Content, response.RequestUri));
+                    wait!.AddResponse(new StartResponse(response.StatusCode, response.Headers, response.Content, response.RequestUri, response.Method));
                 }
             }
         }
