@@ -561,7 +561,7 @@ function Invoke-Try {
             "Import-Module -Name $(& $quote (Join-Path $ModuleDir 'OpStatus.psd1')) -ErrorAction Stop"
             ". $(& $quote (Join-Path $RepoRoot 'tests/TryOut.ps1')) -EmulatorUrl $(& $quote $emulator.Settings['EMULATOR_URL']) -Folder $(& $quote $folder)"
             "Set-Location -LiteralPath $(& $quote $folder)"
-            "Write-Host 'OpStatus, offline: the emulator at $($emulator.Settings['EMULATOR_URL']) plays Azure. Ready: `$sub, `$endpoint, `$url, `$auth and ops.csv; try the README''s tour. exit ends it.'"
+            "Write-Host 'OpStatus, offline: the emulator at $($emulator.Settings['EMULATOR_URL']) plays Azure. Ready: `$sub, `$endpoint, `$url, `$auth, ops.csv and batch.csv; try the README''s tour. exit ends it.'"
         ) -join '; '
         & (Get-PwshPath) -NoLogo -NoProfile -NoExit -Command $startup
     }

@@ -33,18 +33,20 @@ internal sealed class TrustedHosts
 internal static class AsyncOperationUri
 {
     /// <summary>
-    /// The request that polls an async-operation URL, or null and why it may not be polled: it is not a URL
-    /// (an operation id given where a URL belongs), or tokens may not go to its host.
-    /// </summary>
-    /// <summary>
     /// The refusal of input that holds no operation URL: an empty URL, or an object that is no status, response or URL,
     /// most often the body Invoke-RestMethod returns.
     /// </summary>
     public static InvalidInput NoOperationUrl(Uri? given) => new(
         "NoOperationUrl",
-        "Wait-OperationStatus was given " + (given is null ? "an object that is no status, response or URL, such as the body Invoke-RestMethod returns" : "an empty URL") + ". A response body carries no operation URL; the response's headers do. Keep the headers and pipe them: Invoke-RestMethod ... -ResponseHeadersVariable h, then $h | Wait-OperationStatus. Or pipe what Invoke-WebRequest returns, which holds them.",
+        given is not null
+            ? "Wait-OperationStatus was given an empty URL. Give the URL of the Azure-AsyncOperation, Operation-Location or Location header of the response that started the operation."
+            : "Wait-OperationStatus was given an object that is no status, response or URL, such as the body Invoke-RestMethod returns. A response body carries no operation URL; the response's headers do. Pipe what Invoke-WebRequest returns, which holds them, or, in PowerShell 7, keep the headers of Invoke-RestMethod and pipe those: Invoke-RestMethod ... -ResponseHeadersVariable h, then $h | Wait-OperationStatus.",
         given);
 
+    /// <summary>
+    /// The request that polls an async-operation URL, or null and why it may not be polled: it is not a URL
+    /// (an operation id given where a URL belongs), or tokens may not go to its host.
+    /// </summary>
     public static OperationRequest? RequestFor(Uri uri, TrustedHosts trusted, SignIn signIn, out InvalidInput? invalid)
     {
         if (uri is { IsAbsoluteUri: false } && string.IsNullOrWhiteSpace(uri.OriginalString))

@@ -23,13 +23,11 @@ internal static class DevCenterFinder
     /// <summary>Added to a quota's reset: x-ms-user-quota-resets-after counts whole seconds, so the reset may come a little later.</summary>
     private static readonly TimeSpan QuotaMargin = TimeSpan.FromMilliseconds(500);
 
-    private static readonly ConcurrentDictionary<string, Uri> Found = new(StringComparer.OrdinalIgnoreCase);
+    /// <summary>What each sign-in found: another identity (another tenant) may see another dev center of the same name.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<AuthenticatedPipelines, ConcurrentDictionary<string, Uri>> Found = new();
 
     /// <summary>When Resource Graph last said this user's quota is spent, until when (per Resource Manager endpoint).</summary>
     private static readonly ConcurrentDictionary<string, DateTimeOffset> QuotaSpentUntil = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>The dev center names a query may carry: what Azure allows, nothing that could end a string in the query.</summary>
-    private static readonly System.Text.RegularExpressions.Regex Name = new("^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     /// <summary>The Resource Graph read, as a service of its own for messages and the read limit.</summary>
     private static readonly AzureService ResourceGraph = new()
@@ -40,13 +38,18 @@ internal static class DevCenterFinder
     };
 
     /// <summary>
-    /// The endpoint of the dev center that has this project, or why there is none: a name that is not valid, nothing
-    /// found, more than one found, an endpoint that fails the host rule, or the Resource Graph read failing.
+    /// The endpoint of the dev center that has this project, or why there is none: a value that is not valid, nothing
+    /// found, more than one found, an endpoint that fails the host rule, or the Resource Graph read failing. The cloud is
+    /// -ResourceManagerEndpoint's (whose host may then hold the dev center too), else -Environment's, else the public one.
     /// </summary>
-    /// <param name="trustedCustomHost">With -ResourceManagerEndpoint (a private cloud), a dev center may also be on that host.</param>
-    public static async Task<EndpointLookup> FindAsync(string? devCenterName, string? projectName, AzureCloud cloud, SignIn signIn, IOperationLog? log, TimeSpan longestPause, CancellationToken cancellationToken)
+    public static async Task<EndpointLookup> FindAsync(string? devCenterName, string? projectName, string? environment, Uri? resourceManagerEndpoint, CommandContext context)
     {
-        if (CheckName(devCenterName) is { } badName)
+        if (resourceManagerEndpoint is not null && InputValidation.CheckEndpoint(resourceManagerEndpoint, "-ResourceManagerEndpoint") is { } badEndpoint)
+        {
+            return EndpointLookup.Refused(new InvalidInput("InvalidResourceManagerEndpoint", badEndpoint, resourceManagerEndpoint));
+        }
+
+        if (InputValidation.CheckDevCenterName(devCenterName) is { } badName)
         {
             return EndpointLookup.Refused(new InvalidInput("InvalidDevCenterName", badName, devCenterName));
         }
@@ -56,23 +59,34 @@ internal static class DevCenterFinder
             return EndpointLookup.Refused(new InvalidInput("InvalidProjectName", badProject, projectName));
         }
 
+        var cloud = resourceManagerEndpoint is not null ? AzureCloud.Custom(resourceManagerEndpoint) : AzureCloud.FindByName(environment) ?? AzureCloud.Public;
+        var credential = context.SignIn.CredentialFor(cloud);
+        var found = Found.GetValue(credential, _ => new ConcurrentDictionary<string, Uri>(StringComparer.OrdinalIgnoreCase));
         var key = $"{cloud.ResourceManagerEndpoint.AbsoluteUri}|{devCenterName}|{projectName}";
-        if (Found.TryGetValue(key, out var known))
+        if (found.TryGetValue(key, out var known))
         {
             return EndpointLookup.At(known);
         }
 
+        var clock = context.Clock;
+        var log = context.Output;
+        var longestPause = credential.Settings.LongestRetryAfter;
+        var cancellationToken = context.Stopping;
         var uri = new Uri(cloud.ResourceManagerEndpoint, "providers/Microsoft.ResourceGraph/resources?api-version=" + ApiVersion);
-        var request = new OperationRequest(ResourceGraph, cloud, uri, cloud.ResourceManagerScope, signIn.CredentialFor(cloud), $"{devCenterName}/{projectName}");
-        if (QuotaSpentUntil.TryGetValue(cloud.ResourceManagerEndpoint.AbsoluteUri, out var until) && until - DateTimeOffset.UtcNow is { } left && left > TimeSpan.Zero)
+        var request = new OperationRequest(ResourceGraph, cloud, uri, cloud.ResourceManagerScope, credential, $"{devCenterName}/{projectName}");
+        if (QuotaSpentUntil.TryGetValue(cloud.ResourceManagerEndpoint.AbsoluteUri, out var until) && until - clock.GetUtcNow() is { } left && left > TimeSpan.Zero)
         {
             if (left > longestPause)
             {
                 return EndpointLookup.Failed(QuotaFailure(request, left));
             }
 
-            log?.Verbose($"Resource Graph's quota for this user is spent: waiting {left.TotalSeconds:0.#} s before finding dev center '{devCenterName}'.");
-            await Task.Delay(left, cancellationToken).ConfigureAwait(false);
+            if (log.VerboseEnabled)
+            {
+                log.Verbose(string.Format(CultureInfo.InvariantCulture, "Resource Graph's quota for this user is spent: waiting {0:0.#} s before finding dev center '{1}'.", left.TotalSeconds, devCenterName));
+            }
+
+            await clock.Delay(left, cancellationToken).ConfigureAwait(false);
         }
 
         for (var attempt = 1; ; attempt++)
@@ -85,13 +99,17 @@ internal static class DevCenterFinder
 
             if (resetsAfter is { } reset)
             {
-                QuotaSpentUntil[cloud.ResourceManagerEndpoint.AbsoluteUri] = DateTimeOffset.UtcNow + reset + QuotaMargin;
+                QuotaSpentUntil[cloud.ResourceManagerEndpoint.AbsoluteUri] = clock.GetUtcNow() + reset + QuotaMargin;
             }
 
             if (status == 429 && attempt < 3 && (resetsAfter ?? TimeSpan.FromSeconds(5)) + QuotaMargin is { } pause && pause <= longestPause)
             {
-                log?.Verbose($"Resource Graph throttled the query (429): trying again in {pause.TotalSeconds:0.#} s, when this user's quota resets.");
-                await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                if (log.VerboseEnabled)
+                {
+                    log.Verbose(string.Format(CultureInfo.InvariantCulture, "Resource Graph throttled the query (429): trying again in {0:0.#} s, when this user's quota resets.", pause.TotalSeconds));
+                }
+
+                await clock.Delay(pause, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
@@ -102,7 +120,7 @@ internal static class DevCenterFinder
                     : HttpFailure(request, status, body));
             }
 
-            return Decide(body, devCenterName!, projectName!, cloud, key, request, log);
+            return EndpointFromResults(body, devCenterName!, projectName!, cloud, found, key, request, log);
         }
     }
 
@@ -114,18 +132,6 @@ internal static class DevCenterFinder
         + " | where devCenterId endswith '/devcenters/" + devCenterName + "'"
         + " | project devCenterUri = tostring(properties.devCenterUri), devCenterId"
         + " | limit 2";
-
-    private static string? CheckName(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return "The dev center name is empty. Give the name of the dev center, as in the Azure portal, for example 'contoso-devcenter'.";
-        }
-
-        return Name.IsMatch(value!)
-            ? null
-            : $"The dev center name '{InputValidation.Printable(value!)}' is not valid. A dev center name has 3 to 63 characters: a letter or digit first, then letters, digits, '-', '_' or '.'.";
-    }
 
     private static async Task<(int Status, byte[] Body, TimeSpan? ResetsAfter, OperationStatusException? Failure)> QueryAsync(OperationRequest request, string query, IOperationLog? log, CancellationToken cancellationToken)
     {
@@ -170,9 +176,9 @@ internal static class DevCenterFinder
         return (response.Status, body, resetsAfter, null);
     }
 
-    private static EndpointLookup Decide(byte[] body, string devCenterName, string projectName, AzureCloud cloud, string key, OperationRequest request, IOperationLog? log)
+    private static EndpointLookup EndpointFromResults(byte[] body, string devCenterName, string projectName, AzureCloud cloud, ConcurrentDictionary<string, Uri> found, string key, OperationRequest request, IOperationLog log)
     {
-        var found = new System.Collections.Generic.List<(string? Uri, string? Id)>();
+        var rows = new System.Collections.Generic.List<(string? Uri, string? Id)>();
         try
         {
             using var document = JsonDocument.Parse(body);
@@ -184,7 +190,7 @@ internal static class DevCenterFinder
             foreach (var row in data.EnumerateArray())
             {
                 string? Text(string name) => row.ValueKind == JsonValueKind.Object && row.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-                found.Add((Text("devCenterUri"), Text("devCenterId")));
+                rows.Add((Text("devCenterUri"), Text("devCenterId")));
             }
         }
         catch (JsonException)
@@ -193,7 +199,7 @@ internal static class DevCenterFinder
         }
 
         var who = request.Credential.Description;
-        if (found.Count == 0 || string.IsNullOrEmpty(found[0].Uri))
+        if (rows.Count == 0 || string.IsNullOrEmpty(rows[0].Uri))
         {
             var missing = request.Failure(
                 FailureKind.Http,
@@ -203,26 +209,30 @@ internal static class DevCenterFinder
             return EndpointLookup.Failed(missing);
         }
 
-        if (found.Count > 1)
+        if (rows.Count > 1)
         {
             return EndpointLookup.Refused(new InvalidInput(
                 "DevCenterAmbiguous",
-                $"More than one dev center named '{devCenterName}' has a project '{projectName}' ({found[0].Id}; {found[1].Id}). Give the one you mean with -Endpoint and its dev center URI.",
+                $"More than one dev center named '{devCenterName}' has a project '{projectName}' ({rows[0].Id}; {rows[1].Id}). Give the one you mean with -Endpoint and its dev center URI.",
                 devCenterName));
         }
 
-        if (!Uri.TryCreate(found[0].Uri, UriKind.Absolute, out var endpoint) || endpoint.Scheme != Uri.UriSchemeHttps
+        if (!Uri.TryCreate(rows[0].Uri, UriKind.Absolute, out var endpoint) || endpoint.Scheme != Uri.UriSchemeHttps
             || !(AzureService.DevCenter.OwnsHost(endpoint.Host) || (cloud.Name == "Custom" && string.Equals(endpoint.Authority, cloud.ResourceManagerEndpoint.Authority, StringComparison.OrdinalIgnoreCase))))
         {
             // Never send a token to a host only because an answer named it.
             return EndpointLookup.Refused(new InvalidInput(
                 "UntrustedDevCenterUri",
-                $"Resource Graph gave '{InputValidation.Printable(found[0].Uri ?? string.Empty)}' as the URI of dev center '{devCenterName}', which is not a Dev Center endpoint ({AzureService.DevCenter.EndpointShape}), so no token was sent to it. Give the dev center's URI with -Endpoint if you trust it.",
-                found[0].Uri));
+                $"Resource Graph gave '{InputValidation.Printable(rows[0].Uri ?? string.Empty)}' as the URI of dev center '{devCenterName}', which is not a Dev Center endpoint ({AzureService.DevCenter.EndpointShape}), so no token was sent to it. Give the dev center's URI with -Endpoint if you trust it.",
+                rows[0].Uri));
         }
 
-        Found[key] = endpoint;
-        log?.Verbose($"Dev center '{devCenterName}' (project '{projectName}') is at {endpoint.GetLeftPart(UriPartial.Authority)}, as Resource Graph says; found once for this session.");
+        found[key] = endpoint;
+        if (log.VerboseEnabled)
+        {
+            log.Verbose($"Dev center '{devCenterName}' (project '{projectName}') is at {endpoint.GetLeftPart(UriPartial.Authority)}, as Resource Graph says; found once for this session.");
+        }
+
         return EndpointLookup.At(endpoint);
     }
 
@@ -241,7 +251,10 @@ internal static class DevCenterFinder
         var said = error is null ? string.Empty : $" {error.Code}: {error.Message}";
         var failure = request.Failure(
             FailureKind.Http,
-            Sentences.Join($"Resource Graph answered {status}{said} when asked for the dev center's URI", FailureClassifier.Advice(request, status, transient: status is 408 or 429 or >= 500), "Or give the dev center's URI with -Endpoint."));
+            Sentences.Join(
+                $"Resource Graph answered {status}{said} when asked for the dev center's URI",
+                status == 404 ? "Check the cloud (-Environment, -ResourceManagerEndpoint)" : FailureClassifier.Advice(request, status, transient: status is 408 or 429 or >= 500),
+                "Or give the dev center's URI with -Endpoint."));
         failure.StatusCode = status;
         failure.ErrorCode = error?.Code;
         failure.ServerMessage = error?.Message;

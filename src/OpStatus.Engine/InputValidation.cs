@@ -12,7 +12,8 @@ internal static class InputValidation
 {
     private const int MaxSegmentLength = 256;
 
-    private static readonly Regex DevCenterProjectName = new("^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}$", RegexOptions.CultureInvariant);
+    /// <summary>A Dev Center project's or dev center's name; \z, not $, so that a name with a line break after it does not pass.</summary>
+    private static readonly Regex DevCenterProjectName = new("^[a-zA-Z0-9][a-zA-Z0-9-_.]{2,62}\\z", RegexOptions.CultureInvariant);
     private static readonly Regex DevCenterOperationId = new("^[a-zA-Z0-9]{8}-([a-zA-Z0-9]{4}-){3}[a-zA-Z0-9]{12}$", RegexOptions.CultureInvariant);
     private static readonly Regex TenantDomain = new("^(?=.{4,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\\.)+[a-zA-Z]{2,63}$", RegexOptions.CultureInvariant);
     private static readonly Regex RegionName = new("^[a-zA-Z0-9]+( [a-zA-Z0-9]+)*$", RegexOptions.CultureInvariant);
@@ -41,6 +42,24 @@ internal static class InputValidation
         }
 
         return null;
+    }
+
+    /// <summary>A dev center's name, as -DevCenterName takes it into a Resource Graph query: what Azure allows, nothing that could end a string there.</summary>
+    public static string? CheckDevCenterName(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return "The dev center name is empty. Give the name of the dev center, as in the Azure portal, for example 'contoso-devcenter'.";
+        }
+
+        if (CheckWhiteSpace(value!, "dev center name") is { } spaced)
+        {
+            return spaced;
+        }
+
+        return value!.Length < 3 || value.Length > 63 || !DevCenterProjectName.IsMatch(value)
+            ? $"The dev center name '{Printable(value)}' is not valid. A dev center name has 3 to 63 characters: a letter or digit first, then letters, digits, '-', '_' or '.'."
+            : null;
     }
 
     /// <summary>Dev Center operation id: 36 characters in the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.</summary>

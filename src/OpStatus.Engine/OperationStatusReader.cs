@@ -38,11 +38,21 @@ internal static class OperationStatusReader
         var body = response.Content.ToMemory();
         if (response.Status < 200 || response.Status > 299)
         {
-            var scratch = request.NewStatus();
-            scratch.RequestId = Header(response, "x-ms-request-id");
-            scratch.CorrelationRequestId = Header(response, "x-ms-correlation-request-id");
-            scratch.RetryAfter = RetryAfterHeader.Of(response);
-            throw HttpFailure(request, response, body, scratch, FailureClassifier.IsRetriable(message));
+            var error = StatusParser.ParseErrorBody(body);
+            var said = error is null ? string.Empty : $" {error.Code}: {error.Message}";
+            var advice = response.Status switch
+            {
+                404 or 410 => "The resource may have been deleted or moved since the operation ended.",
+                403 => "The identity may read the operation but not the resource: ask for read access (Reader) on the resource.",
+                _ => FailureClassifier.Advice(request, response.Status, FailureClassifier.IsRetriable(message)),
+            };
+            var failure = request.Failure(
+                FailureKind.Http,
+                Sentences.Join($"GET {request.Uri.GetLeftPart(UriPartial.Path)} answered {response.Status} ({response.ReasonPhrase}){said}", advice) + RequestIds(Header(response, "x-ms-request-id"), Header(response, "x-ms-correlation-request-id")));
+            failure.StatusCode = response.Status;
+            failure.ErrorCode = error?.Code;
+            failure.Error = error;
+            throw failure;
         }
 
         if (body.Length == 0)

@@ -239,7 +239,11 @@ internal sealed class OperationWaiter : IDisposable
         public OperationStatusException? LastFailure { get; set; }
     }
 
-    /// <summary>Waits for the delay, or until the timeout; false when the timeout came first.</summary>
+    /// <summary>
+    /// Waits for the delay, or until the timeout; false when the timeout came first. When the next poll would come
+    /// after the timeout, one last poll comes a second before it instead: an operation that ended meanwhile is then
+    /// written as it ended, not reported as timed out.
+    /// </summary>
     private async Task<bool> SleepAsync(TimeSpan delay, TimeSpan? deadline, CancellationToken token)
     {
         if (deadline is { } ends)
@@ -252,6 +256,12 @@ internal sealed class OperationWaiter : IDisposable
 
             if (delay >= left)
             {
+                if (left > LastPollBeforeDeadline)
+                {
+                    await Sleep(left - LastPollBeforeDeadline, token).ConfigureAwait(false);
+                    return true;
+                }
+
                 await Sleep(left, token).ConfigureAwait(false);
                 return false;
             }
@@ -260,6 +270,9 @@ internal sealed class OperationWaiter : IDisposable
         await Sleep(delay, token).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>How long before its deadline an operation is polled one last time, when its schedule would pass the deadline.</summary>
+    private static readonly TimeSpan LastPollBeforeDeadline = TimeSpan.FromSeconds(1);
 
     /// <summary>A loop's sleep: not busy once its timer is set, until the delay ends.</summary>
     private Task Sleep(TimeSpan delay, CancellationToken token)

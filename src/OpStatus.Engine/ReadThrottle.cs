@@ -126,6 +126,7 @@ internal sealed class ReadThrottle
         var budget = place.Budget;
         var reserved = clock.GetTimestamp();
         var ticket = budget.Reserve(Now);
+        var slept = false;
         try
         {
             while (true)
@@ -136,6 +137,8 @@ internal sealed class ReadThrottle
                 {
                     break;
                 }
+
+                slept = true;
 
                 var probing = budget.WaitsForProbe(ticket, now);
                 using var nap = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -160,14 +163,15 @@ internal sealed class ReadThrottle
                 cancellationToken.ThrowIfCancellationRequested();
             }
         }
-        catch (OperationCanceledException)
+        catch
         {
-            // A read given up (Ctrl+C, a deadline) gives its place back: the budget outlives the command.
+            // A read given up (Ctrl+C, a deadline, anything else) gives its place back: the budget outlives the command.
             budget.Cancel(ticket);
             throw;
         }
 
-        var waited = clock.Since(reserved);
+        // Only a read that slept was held back: the bookkeeping of one that went at once is no wait.
+        var waited = slept ? clock.Since(reserved) : TimeSpan.Zero;
         if (waited > TimeSpan.Zero)
         {
             budget.Held(waited);

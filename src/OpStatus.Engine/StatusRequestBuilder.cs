@@ -78,7 +78,7 @@ internal static class StatusRequestBuilder
     /// The request to read a status again, as it was read (with another api-version or sign-in when given), or null and
     /// why not: a null, or a status of another service.
     /// </summary>
-    public static OperationRequest? Again(AzureService service, OperationStatus? status, string? apiVersion, SignIn signIn, out InvalidInput? invalid)
+    public static OperationRequest? ReadAgain(AzureService service, OperationStatus? status, string? apiVersion, SignIn signIn, out InvalidInput? invalid)
     {
         invalid = null;
         if (status is null)

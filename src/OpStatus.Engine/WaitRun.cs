@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -23,8 +25,11 @@ internal sealed class WaitRun : IDisposable
     private readonly TaskCompletionSource<bool> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IDisposable ticker;
     private readonly bool readResource;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, OperationRequest> resources = new();
+    private readonly TimeSpan? timeout;
+    private readonly ConcurrentDictionary<int, (OperationRequest Request, DateTimeOffset? Deadline)> resources = new();
+    private readonly List<Task> resourceReads = new();
     private readonly CancellationTokenSource stopping;
+    private int? winner;
     private int next;
     private int unfinished;
     private bool inputEnded;
@@ -37,6 +42,7 @@ internal sealed class WaitRun : IDisposable
     {
         this.context = context;
         this.readResource = readResource;
+        timeout = options.Timeout;
         stopping = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
         this.any = any;
         this.timeoutSeconds = timeoutSeconds;
@@ -161,9 +167,17 @@ internal sealed class WaitRun : IDisposable
     public void Dispose()
     {
         ticker.Dispose();
-        // Ends every loop before anything they use is released: no background work outlives the command.
+        // Ends every loop and resource read before anything they use is released: no background work outlives the command.
         stopping.Cancel();
         waiter.Dispose();
+        Task[] reads;
+        lock (gate)
+        {
+            reads = resourceReads.ToArray();
+        }
+
+        // A read cancelled ends at once; one that ignores cancellation is given a second, as the loops are.
+        Task.WhenAll(reads).ContinueWith(_ => { }, TaskScheduler.Default).Wait(TimeSpan.FromSeconds(1));
         stopping.Dispose();
     }
 
@@ -207,7 +221,8 @@ internal sealed class WaitRun : IDisposable
 
         if (AsyncOperationUri.RequestFor(url, trusted, context.SignIn, out var refused) is { } request)
         {
-            resources[index] = request;
+            // The read counts against the operation's -Timeout, like its polls.
+            resources[index] = (request, timeout is { } limit ? context.Clock.GetUtcNow() + limit : null);
         }
         else if (context.Output.VerboseEnabled)
         {
@@ -215,25 +230,37 @@ internal sealed class WaitRun : IDisposable
         }
     }
 
-    /// <summary>Reads the resource of an operation that succeeded, then reports the operation; a failed read is a warning, never the operation's error.</summary>
-    private async Task FinishWithResourceAsync(WaitFinished finished, OperationRequest resource)
+    /// <summary>
+    /// Reads the resource of an operation that succeeded, within its -Timeout, then reports the operation; a read that
+    /// fails or runs out of time is a warning, never the operation's error, and the operation is reported all the same.
+    /// </summary>
+    private async Task FinishWithResourceAsync(WaitFinished finished, OperationRequest resource, DateTimeOffset? deadline)
     {
+        var where = resource.Uri.GetLeftPart(UriPartial.Path);
+        var operation = InputValidation.Printable(finished.Status.OperationId);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token);
+        using var timer = deadline is { } end ? context.Clock.CancelAfter(reading, end - context.Clock.GetUtcNow()) : null;
         try
         {
-            finished.Status.Resource = await OperationStatusReader.ReadResourceAsync(resource, context.Output, stopping.Token).ConfigureAwait(false);
+            finished.Status.Resource = await OperationStatusReader.ReadResourceAsync(resource, context.Output, reading.Token).ConfigureAwait(false);
             if (context.Output.VerboseEnabled)
             {
-                context.Output.Verbose($"Read the resource of operation '{InputValidation.Printable(finished.Status.OperationId)}' from {resource.Uri.GetLeftPart(UriPartial.Path)}.");
+                context.Output.Verbose($"Read the resource of operation '{operation}' from {where}.");
             }
-        }
-        catch (OperationStatusException ex)
-        {
-            context.Output.Warning($"Operation '{InputValidation.Printable(finished.Status.OperationId)}' succeeded, but its resource could not be read from {resource.Uri.GetLeftPart(UriPartial.Path)}, so its Resource is empty: {ex.Message} Give -NoResource to skip this read.");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Stopped, or -Any has its result: nothing more is reported.
+            // Stopped: nothing more is reported.
             return;
+        }
+        catch (OperationCanceledException)
+        {
+            context.Output.Warning($"Operation '{operation}' succeeded, but its resource at {where} was not read before -Timeout ran out, so its Resource is empty.");
+        }
+        catch (Exception ex)
+        {
+            var why = ex is OperationStatusException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+            context.Output.Warning($"Operation '{operation}' succeeded, but its resource could not be read from {where}, so its Resource is empty: {why} Give -NoResource to skip this read.");
         }
 
         Finish(finished);
@@ -259,7 +286,24 @@ internal sealed class WaitRun : IDisposable
             case WaitFinished finished:
                 if (resources.TryRemove(e.Index, out var resource) && WaitMessages.OutcomeOf(finished.Status) == WaitOutcome.Succeeded)
                 {
-                    _ = FinishWithResourceAsync(finished, resource);
+                    lock (gate)
+                    {
+                        if (any)
+                        {
+                            if (satisfied)
+                            {
+                                return;
+                            }
+
+                            // -Any: this operation is the one result; no other may end meanwhile, while its resource is read.
+                            satisfied = true;
+                            winner = e.Index;
+                            waiter.Cancel();
+                        }
+
+                        resourceReads.Add(FinishWithResourceAsync(finished, resource.Request, resource.Deadline));
+                    }
+
                     return;
                 }
 
@@ -309,7 +353,7 @@ internal sealed class WaitRun : IDisposable
     {
         lock (gate)
         {
-            if (any && satisfied)
+            if (any && satisfied && finished.Index != winner)
             {
                 // -Any has its one result: an operation that ended in the same moment is not written.
                 return;
@@ -338,6 +382,7 @@ internal sealed class WaitRun : IDisposable
             if (any)
             {
                 satisfied = true;
+                winner = null;
                 Cancel();
                 progress.EndAll();
                 EndIfDone();
@@ -350,7 +395,7 @@ internal sealed class WaitRun : IDisposable
     {
         lock (gate)
         {
-            if (any && satisfied)
+            if (any && satisfied && index != winner)
             {
                 return;
             }
@@ -364,7 +409,8 @@ internal sealed class WaitRun : IDisposable
 
     private void EndIfDone()
     {
-        if ((satisfied || (inputEnded && unfinished == 0)) && !done.Task.IsCompleted)
+        // Under -Any, the result whose resource is still being read (the winner) holds the end until it is written.
+        if (((satisfied && winner is null) || (inputEnded && unfinished == 0)) && !done.Task.IsCompleted)
         {
             ticker.Dispose();
             progress.Finish();

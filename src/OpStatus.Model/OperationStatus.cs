@@ -64,8 +64,8 @@ public sealed class OperationStatus
 
     /// <summary>
     /// The resource the operation made or changed, read once it succeeded, by Resource Manager's rules: Wait-OperationStatus
-    /// -Response reads the request's own URL after a PUT or PATCH, the Location URL after a POST or DELETE that has one
-    /// (a DELETE leaves nothing); a Location URL polled to its end gives it at once. Null otherwise.
+    /// -Response reads the request's own URL after a PUT or PATCH, the Location URL after a POST that has one (a DELETE
+    /// leaves nothing); a Location URL polled to its end gives it at once. Null otherwise.
     /// </summary>
     public IDictionary<string, object?>? Resource { get; internal set; }
 

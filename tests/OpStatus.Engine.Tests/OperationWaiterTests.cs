@@ -86,7 +86,23 @@ public sealed class OperationWaiterTests : IDisposable
         var timedOut = Assert.IsType<WaitTimedOut>(events.Last());
         Assert.Equal("Running", timedOut.LastStatus!.Status);
         Assert.Equal(5, clock.Elapsed.TotalSeconds);
-        Assert.Equal(new double[] { 0, 1, 2, 3 }, engine.Service.RequestsFor("op").Select(r => r.At.TotalSeconds));
+        // The poll due at 5 s would come at the deadline: it comes a second before, at 4 s.
+        Assert.Equal(new double[] { 0, 1, 2, 3, 4 }, engine.Service.RequestsFor("op").Select(r => r.At.TotalSeconds));
+    }
+
+    [Fact]
+    public void An_operation_that_ends_between_the_last_scheduled_poll_and_the_deadline_is_seen_ended()
+    {
+        // Polls at 1, 2, 3, 5, 9, 17 and 33 s find it running; the next, due at 63 s, would pass a 60 s deadline.
+        var running = Enumerable.Repeat(Answer.Json("Running"), 8).ToArray();
+        engine.Service.Script("op", running.Append(Answer.Json("Succeeded")).ToArray());
+        var waiter = NewWaiter(new WaitOptions { Timeout = TimeSpan.FromSeconds(60) });
+        waiter.Add(0, engine.Cache("op"), Running("op"));
+
+        RunUntil(waiter, () => events.Any(e => e is WaitFinished or WaitTimedOut));
+
+        Assert.IsType<WaitFinished>(events.Last());
+        Assert.Equal(59, engine.Service.RequestsFor("op").Last().At.TotalSeconds);
     }
 
     [Fact]

@@ -157,4 +157,17 @@ public sealed class ParityTests : TestBase, IClassFixture<EmulatorFixture>
         Assert.Contains("Get-AzAccessToken -ResourceUrl " + Emulator.ResourceManagerAudience, message, StringComparison.Ordinal);
         Assert.DoesNotContain("az login", message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_read_that_goes_at_once_says_nothing_of_the_read_limit_under_Verbose()
+    {
+        var id = Scripted("Succeeded")[0];
+
+        using var session = NewSession();
+        var result = Cache(session, NewSubscription(), id, "-Verbose");
+
+        AssertNoErrors(result);
+        Assert.NotEmpty(result.Verbose);
+        Assert.DoesNotContain(result.Verbose, v => v.StartsWith("Held back", StringComparison.Ordinal));
+    }
 }

@@ -59,7 +59,7 @@ public sealed class GetDevCenterOperationStatusCommand : GetOperationStatusComma
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if (ResourceManagerCommand.CloudConflict(this, ResourceManagerEndpoint) is { } conflict)
+        if (CloudConflict(ResourceManagerEndpoint) is { } conflict)
         {
             ThrowTerminatingError(conflict);
         }
@@ -72,13 +72,21 @@ public sealed class GetDevCenterOperationStatusCommand : GetOperationStatusComma
             return null;
         }
 
-        if (ResourceManagerEndpoint is not null && InputValidation.CheckEndpoint(ResourceManagerEndpoint, "-ResourceManagerEndpoint") is { } badEndpoint)
+        // Once a command for the same names: piped ids share one lookup, a failed one included, so none asks again.
+        var key = $"{DevCenterName}|{ProjectName}|{Environment}|{ResourceManagerEndpoint}";
+        if (lastLookup is not null && lastKey == key)
         {
-            return EndpointLookup.Refused(new InvalidInput("InvalidResourceManagerEndpoint", badEndpoint, ResourceManagerEndpoint));
+            return lastLookup;
         }
 
-        var cloud = ResourceManagerEndpoint is not null ? AzureCloud.Custom(ResourceManagerEndpoint) : AzureCloud.FindByName(Environment) ?? AzureCloud.Public;
-        var credential = Context.SignIn.CredentialFor(cloud);
-        return Await(DevCenterFinder.FindAsync(DevCenterName, ProjectName, cloud, Context.SignIn, Context.Output, credential.Settings.LongestRetryAfter, Context.Stopping));
+        lastLookup = Await(DevCenterFinder.FindAsync(DevCenterName, ProjectName, MyInvocation.BoundParameters.ContainsKey(nameof(Environment)) ? Environment : null, ResourceManagerEndpoint, Context));
+        lastKey = key;
+        return lastLookup;
     }
+
+    // Plain references, not a tuple: a struct field of an engine type would load the engine with this class, before the
+    // module's resolver can find it.
+    private string? lastKey;
+
+    private EndpointLookup? lastLookup;
 }

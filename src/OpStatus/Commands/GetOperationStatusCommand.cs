@@ -68,7 +68,7 @@ public abstract class GetOperationStatusCommand : OpStatusCommand
         {
             foreach (var status in InputObject ?? new OperationStatus?[] { null })
             {
-                var again = StatusRequestBuilder.Again(Service, status, ApiVersion, Context.SignIn, out var refused);
+                var again = StatusRequestBuilder.ReadAgain(Service, status, ApiVersion, Context.SignIn, out var refused);
                 WriteUntilDone(reads!.AddAsync(again, refused));
             }
 

@@ -113,6 +113,16 @@ public abstract class OpStatusCommand : PSCmdlet, IDisposable
     /// <summary>Writes everything reported so far, without waiting for more.</summary>
     private protected void WritePending() => WriteUntilDone(Task.CompletedTask);
 
+    /// <summary>The error of -Environment given with -ResourceManagerEndpoint (the cmdlets that take both), or null.</summary>
+    private protected ErrorRecord? CloudConflict(Uri? resourceManagerEndpoint) =>
+        resourceManagerEndpoint is not null && MyInvocation.BoundParameters.ContainsKey("Environment")
+            ? new ErrorRecord(
+                new ArgumentException("-Environment and -ResourceManagerEndpoint exclude each other: -Environment picks a known cloud, -ResourceManagerEndpoint names the Resource Manager of any other. Give one of them."),
+                ErrorIdPrefix + "CloudConflict",
+                ErrorCategory.InvalidArgument,
+                resourceManagerEndpoint)
+            : null;
+
     /// <summary>The error record of an engine error; an error that ends the command is thrown as a terminating error.</summary>
     private protected ErrorRecord ToErrorRecord(CommandError error) =>
         new(error.Exception, ErrorIdPrefix + error.ErrorId, (ErrorCategory)(int)error.Category, error.Target);

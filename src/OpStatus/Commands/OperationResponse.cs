@@ -100,15 +100,18 @@ public sealed class OperationResponse
             byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes),
             _ => null,
         };
-        var request = (Unwrap(shape.Properties["BaseResponse"]?.Value) as HttpResponseMessage)?.RequestMessage;
+        // Invoke-AzRestMethod's result says its Method and RequestUri; Invoke-WebRequest's keeps the request in BaseResponse:
+        // an HttpResponseMessage in PowerShell 7, an HttpWebResponse in Windows PowerShell 5.1.
+        var baseResponse = Unwrap(shape.Properties["BaseResponse"]?.Value);
+        var request = (baseResponse as HttpResponseMessage)?.RequestMessage;
+        var webResponse = baseResponse as System.Net.HttpWebResponse;
         var requestUri = Unwrap(shape.Properties["RequestUri"]?.Value) switch
         {
             Uri uri => uri,
             string text when Uri.TryCreate(text, UriKind.Absolute, out var parsed) => parsed,
-            _ => request?.RequestUri,
+            _ => request?.RequestUri ?? webResponse?.ResponseUri,
         };
-        // Invoke-AzRestMethod's result says its Method; Invoke-WebRequest's keeps the request in BaseResponse.
-        var method = Unwrap(shape.Properties["Method"]?.Value)?.ToString() ?? request?.Method.Method;
+        var method = Unwrap(shape.Properties["Method"]?.Value)?.ToString() ?? request?.Method.Method ?? webResponse?.Method;
         return new OperationResponse(StatusOf(Unwrap(statusProperty.Value)), headers, content, requestUri, baseObject, method);
     }
 

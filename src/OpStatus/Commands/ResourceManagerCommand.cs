@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using OpStatus.Engine;
 
@@ -46,7 +47,7 @@ public abstract class ResourceManagerCommand : GetOperationStatusCommand
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if (CloudConflict(this, ResourceManagerEndpoint) is { } conflict)
+        if (CloudConflict(ResourceManagerEndpoint) is { } conflict)
         {
             ThrowTerminatingError(conflict);
         }
@@ -63,15 +64,5 @@ public abstract class ResourceManagerCommand : GetOperationStatusCommand
         base.ProcessRecord();
     }
 
-    private readonly System.Collections.Generic.HashSet<string> warnedLocations = new(StringComparer.Ordinal);
-
-    /// <summary>The error of -Environment given with -ResourceManagerEndpoint, or null.</summary>
-    internal static ErrorRecord? CloudConflict(OpStatusCommand command, Uri? resourceManagerEndpoint) =>
-        resourceManagerEndpoint is not null && command.MyInvocation.BoundParameters.ContainsKey("Environment")
-            ? new ErrorRecord(
-                new ArgumentException("-Environment and -ResourceManagerEndpoint exclude each other: -Environment picks a known cloud, -ResourceManagerEndpoint names the Resource Manager of any other. Give one of them."),
-                command.GetType().Name + "CloudConflict",
-                ErrorCategory.InvalidArgument,
-                resourceManagerEndpoint)
-            : null;
+    private readonly HashSet<string> warnedLocations = new(StringComparer.Ordinal);
 }
