@@ -38,7 +38,7 @@ internal static class WaitMessages
     }
 
     /// <summary>The error of an operation whose -Timeout ran out, with its last status and why its last poll failed.</summary>
-    public static OperationTimeoutException TimedOut(WaitTimedOut timedOut, int timeoutSeconds)
+    public static OperationTimeoutException TimedOut(WaitTimedOut timedOut, TimeSpan timeout)
     {
         var last = timedOut.LastStatus?.Status ?? "not read yet";
         var why = timedOut.LastFailure is { } lastFailure ? $"The last poll failed: {lastFailure.Message}" : null;
@@ -47,7 +47,7 @@ internal static class WaitMessages
             ? $"Its answer asked to wait {Seconds(retryAfter)} before the next request (Retry-After)."
             : null;
         return new OperationTimeoutException(
-            Sentences.Join($"{Subject(timedOut.Request)} did not end within {timeoutSeconds} s of being received; its last status was {last}", why, asked, "Wait again with a longer -Timeout, or read it later with the same command."),
+            Sentences.Join($"{Subject(timedOut.Request)} did not end within {(int)timeout.TotalSeconds} s of being received; its last status was {last}", why, asked, "Wait again with a longer -Timeout, or read it later with the same command."),
             timedOut.Request.Uri,
             timedOut.LastStatus);
     }

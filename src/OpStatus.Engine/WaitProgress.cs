@@ -4,6 +4,14 @@ using System.Globalization;
 
 namespace OpStatus.Engine;
 
+/// <summary>How Wait stopped waiting for one operation, as its progress counts it.</summary>
+internal enum WaitEnd
+{
+    Succeeded,
+    Failed,
+    TimedOut,
+}
+
 /// <summary>
 /// What Wait-OperationStatus shows of its progress. Where a progress bar shows: a parent record (done, failed, running,
 /// time waited) always, and under it a record for each of the few longest-waited operations still running (status,
@@ -25,6 +33,8 @@ internal sealed class WaitProgress
     private int added;
     private int ended;
     private int failed;
+    private int timedOut;
+    private int leftRunning;
     private long lastOverall;
     private bool overallWritten;
     private bool overallPending;
@@ -37,15 +47,22 @@ internal sealed class WaitProgress
         heartbeat = new Heartbeat(output, clock);
     }
 
-    /// <summary>How many operations Wait has received.</summary>
-    public int Added => added;
-
     private TimeSpan Elapsed => heartbeat.Elapsed;
 
     private string Activity => added == 1 ? "Waiting for 1 operation" : string.Format(CultureInfo.InvariantCulture, "Waiting for {0} operations", added);
 
-    /// <summary>"3 of 10 done (1 failed), 6 running".</summary>
-    private string State => string.Format(CultureInfo.InvariantCulture, "{0} of {1} done{2}, {3} running", ended, added, failed > 0 ? $" ({failed} failed)" : string.Empty, running.Count);
+    /// <summary>"3 of 10 done (1 failed), 6 running"; "2 of 10 done, 1 timed out, 7 running".</summary>
+    private string State => string.Format(CultureInfo.InvariantCulture, "{0}, {1} running", Counts, running.Count);
+
+    /// <summary>"3 of 10 done (1 failed)", then how many timed out and how many -Any left running, when any did.</summary>
+    private string Counts => string.Format(
+        CultureInfo.InvariantCulture,
+        "{0} of {1} done{2}{3}{4}",
+        ended,
+        added,
+        failed > 0 ? $" ({failed} failed)" : string.Empty,
+        timedOut > 0 ? $", {timedOut} timed out" : string.Empty,
+        leftRunning > 0 ? $", {leftRunning} left running" : string.Empty);
 
     /// <summary>One more operation received: one being polled (with its request) or one already ended (without).</summary>
     public void Received(int index, OperationRequest? polled)
@@ -73,11 +90,31 @@ internal sealed class WaitProgress
         }
     }
 
-    /// <summary>An operation ended, failed or not: its record goes, the next longest-waited one gets one.</summary>
-    public void Ended(int index, bool failedOrStopped)
+    /// <summary>An operation ended, failed or not, or was waited for too long: its record goes, the next longest-waited one gets one.</summary>
+    public void Ended(int index, WaitEnd end)
     {
-        ended++;
-        failed += failedOrStopped ? 1 : 0;
+        // A timed-out operation has not ended: it is counted apart, so that no line says it is done.
+        ended += end == WaitEnd.TimedOut ? 0 : 1;
+        failed += end == WaitEnd.Failed ? 1 : 0;
+        timedOut += end == WaitEnd.TimedOut ? 1 : 0;
+        Remove(index);
+        WriteOverall();
+    }
+
+    /// <summary>Every operation still running stops being waited on (-Any has its result); they are counted as left running.</summary>
+    public void EndAll()
+    {
+        foreach (var index in new List<int>(running.Keys))
+        {
+            leftRunning++;
+            Remove(index);
+        }
+
+        WriteOverall();
+    }
+
+    private void Remove(int index)
+    {
         if (running.TryGetValue(index, out var entry))
         {
             running.Remove(index);
@@ -87,17 +124,6 @@ internal sealed class WaitProgress
             }
 
             ShowRecords();
-        }
-
-        WriteOverall();
-    }
-
-    /// <summary>Every operation still running stops being waited on (-Any has its result).</summary>
-    public void EndAll()
-    {
-        foreach (var index in new List<int>(running.Keys))
-        {
-            Ended(index, failedOrStopped: false);
         }
     }
 
@@ -127,7 +153,7 @@ internal sealed class WaitProgress
     /// <summary>The wait is over: the last sign of life, and the parent record goes.</summary>
     public void Finish()
     {
-        heartbeat.End(elapsed => $"Done waiting: {ended} of {added} done{(failed > 0 ? $" ({failed} failed)" : string.Empty)}, {Heartbeat.Span(elapsed)} waited");
+        heartbeat.End(elapsed => $"Done waiting: {Counts}, {Heartbeat.Span(elapsed)} waited");
         if (overallWritten)
         {
             output.Progress(new ProgressUpdate(ParentId, Activity, "Done", completed: true));

@@ -17,7 +17,6 @@ internal sealed class WaitRun : IDisposable
 {
     private readonly CommandContext context;
     private readonly bool any;
-    private readonly int timeoutSeconds;
     private readonly TrustedHosts trusted;
     private readonly OperationWaiter waiter;
     private readonly WaitProgress progress;
@@ -35,17 +34,15 @@ internal sealed class WaitRun : IDisposable
     private bool inputEnded;
     private bool satisfied;
 
-    /// <param name="timeoutSeconds">-Timeout as given, for the timeout error's message; -1 for none.</param>
     /// <param name="any">-Any: the first operation to end is the one result.</param>
     /// <param name="readResource">False with -NoResource: no resource is read after an operation started by a response succeeds.</param>
-    public WaitRun(CommandContext context, WaitOptions options, int timeoutSeconds, bool any, TrustedHosts trusted, bool readResource = true)
+    public WaitRun(CommandContext context, WaitOptions options, bool any, TrustedHosts trusted, bool readResource = true)
     {
         this.context = context;
         this.readResource = readResource;
         timeout = options.Timeout;
         stopping = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
         this.any = any;
-        this.timeoutSeconds = timeoutSeconds;
         this.trusted = trusted;
         progress = new WaitProgress(context.Output, context.Clock, context.ProgressBar);
         waiter = new OperationWaiter(options, context.Output, OnEvent, context.Stopping, context.Clock);
@@ -336,11 +333,11 @@ internal sealed class WaitRun : IDisposable
                     Cancel();
                 }
 
-                End(e.Index, failed: true, () => context.Output.Error(error));
+                End(e.Index, WaitEnd.Failed, () => context.Output.Error(error));
                 return;
             case WaitTimedOut timedOut:
-                End(e.Index, failed: true, () => context.Output.Error(new CommandError(
-                    WaitMessages.TimedOut(timedOut, timeoutSeconds),
+                End(e.Index, WaitEnd.TimedOut, () => context.Output.Error(new CommandError(
+                    WaitMessages.TimedOut(timedOut, timeout.GetValueOrDefault()),
                     "Timeout",
                     FailureCategory.OperationTimeout,
                     (object?)timedOut.LastStatus ?? e.Request.Uri)));
@@ -365,7 +362,7 @@ internal sealed class WaitRun : IDisposable
             }
 
             var failure = WaitMessages.Failure(finished.Status);
-            End(finished.Index, failure is not null, () =>
+            End(finished.Index, failure is null ? WaitEnd.Succeeded : WaitEnd.Failed, () =>
             {
                 context.Output.Output(finished.Status);
                 if (failure is not null)
@@ -391,7 +388,7 @@ internal sealed class WaitRun : IDisposable
     }
 
     /// <summary>Reports how an operation ended and counts it; the last one completes the wait.</summary>
-    private void End(int index, bool failed, Action report)
+    private void End(int index, WaitEnd end, Action report)
     {
         lock (gate)
         {
@@ -400,7 +397,7 @@ internal sealed class WaitRun : IDisposable
                 return;
             }
 
-            progress.Ended(index, failed);
+            progress.Ended(index, end);
             report();
             unfinished--;
             EndIfDone();

@@ -90,7 +90,6 @@ public sealed class HeartbeatTests : IDisposable
         var run = new WaitRun(
             new CommandContext(output, new SignIn(engine.Pipelines), default, clock, progressBar: false),
             new WaitOptions(),
-            -1,
             any: false,
             TrustedHosts.None);
         runs.Add(run);
@@ -127,5 +126,62 @@ public sealed class HeartbeatTests : IDisposable
         var progress = output.ProgressUpdates;
         Assert.All(progress, p => Assert.Equal(1, p.Id));
         Assert.True(progress.Count < 200, $"{progress.Count} progress records");
+    }
+
+    [Fact]
+    public async Task The_last_line_counts_a_timed_out_operation_apart_and_never_as_done()
+    {
+        var engine = new TestEngine(clock, maxRetries: 0);
+        Script(engine, "ok", 3, "Succeeded");
+        Script(engine, "bad", 1, "Failed");
+        Script(engine, "endless", 100, "Succeeded");
+
+        await WaitFor(engine, TimeSpan.FromSeconds(90), any: false, "ok", "bad", "endless");
+
+        Assert.Matches(@"Z Done waiting: 2 of 3 done \(1 failed\), 1 timed out, 00:01:[23]\d waited$", output.HeartbeatLines[^1]);
+        Assert.DoesNotContain(output.HeartbeatLines, l => l.Contains("3 of 3 done", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Under_Any_the_last_line_says_how_many_were_left_running()
+    {
+        var engine = new TestEngine(clock, maxRetries: 0);
+        Script(engine, "first", 2, "Succeeded");
+        Script(engine, "second", 100, "Succeeded");
+        Script(engine, "third", 100, "Succeeded");
+
+        await WaitFor(engine, null, any: true, "first", "second", "third");
+
+        Assert.Matches(@"Z Done waiting: 1 of 3 done, 2 left running, 00:01:0\d waited$", output.HeartbeatLines[^1]);
+    }
+
+    /// <summary>An operation read once as Running, then polled every 20 s: Running <paramref name="running"/> more times, then its last status.</summary>
+    private static void Script(TestEngine engine, string id, int running, string last) =>
+        engine.Service.Script(id, Enumerable.Repeat(Answer.Json("Running").RetryAfterMs(20_000), running + 1).Append(Answer.Json(last)).ToArray());
+
+    private async Task WaitFor(TestEngine engine, TimeSpan? timeout, bool any, params string[] ids)
+    {
+        var run = new WaitRun(
+            new CommandContext(output, new SignIn(engine.Pipelines), default, clock, progressBar: false),
+            new WaitOptions { Timeout = timeout },
+            any,
+            TrustedHosts.None);
+        runs.Add(run);
+        foreach (var id in ids)
+        {
+            run.AddStatus(await OperationStatusReader.ReadAsync(engine.Cache(id), null, default));
+        }
+
+        var done = run.CompleteAsync();
+        for (var step = 0; step < 500 && !done.IsCompleted; step++)
+        {
+            Eventually.True(() => run.Quiet, "every loop went back to sleep");
+            if (!done.IsCompleted)
+            {
+                clock.AdvanceToNextTimer();
+            }
+        }
+
+        await done.WaitAsync(TimeSpan.FromSeconds(10));
     }
 }

@@ -21,7 +21,7 @@ public sealed class WaitRunTests : IDisposable
     private WaitRun NewRun(int timeout = -1, bool any = false)
     {
         var options = new WaitOptions { Timeout = timeout >= 0 ? TimeSpan.FromSeconds(timeout) : null };
-        var run = new WaitRun(engine.Context(output), options, timeout, any, TrustedHosts.None);
+        var run = new WaitRun(engine.Context(output), options, any, TrustedHosts.None);
         runs.Add(run);
         return run;
     }

@@ -87,7 +87,7 @@ public sealed class WaitOperationStatusCommand : OpStatusCommand
             Timeout = Timeout >= 0 ? TimeSpan.FromSeconds(Timeout) : null,
             PollingInterval = MyInvocation.BoundParameters.ContainsKey(nameof(PollingInterval)) ? TimeSpan.FromSeconds(PollingInterval) : null,
         };
-        wait = new WaitRun(Context, options, Timeout, Any.IsPresent, new TrustedHosts(ResourceManagerEndpoint, Endpoint), readResource: !NoResource.IsPresent);
+        wait = new WaitRun(Context, options, Any.IsPresent, new TrustedHosts(ResourceManagerEndpoint, Endpoint), readResource: !NoResource.IsPresent);
     }
 
     protected override void ProcessRecord()
