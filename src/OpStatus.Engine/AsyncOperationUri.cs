@@ -76,11 +76,7 @@ internal static class AsyncOperationUri
     }
 
     /// <summary>The Get cmdlets, in a sentence: "Get-A, Get-B and Get-C".</summary>
-    private static string GetCommands()
-    {
-        var names = AzureService.All.Select(s => s.CommandName).ToList();
-        return names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " and " + names[names.Count - 1];
-    }
+    private static string GetCommands() => Listed(AzureService.All.Select(s => s.CommandName).ToList(), "and");
 
     /// <summary>
     /// Returns null, and the cloud, the service and the scope to use, when the URL may be polled; otherwise a sentence
@@ -149,16 +145,12 @@ internal static class AsyncOperationUri
     private static string FirstName(IReadOnlyList<AzureService> services) => services.Count > 0 ? services[0].Name : "service";
 
     /// <summary>"DevCenter", "DevCenter or Batch", "A, B or C".</summary>
-    private static string Names(IReadOnlyList<AzureService> services, string conjunction)
-    {
-        var names = services.Select(s => s.Name).ToList();
-        return names.Count switch
-        {
-            0 => "no service",
-            1 => names[0],
-            _ => string.Join(", ", names.Take(names.Count - 1)) + $" {conjunction} " + names[names.Count - 1],
-        };
-    }
+    private static string Names(IReadOnlyList<AzureService> services, string conjunction) =>
+        services.Count == 0 ? "no service" : Listed(services.Select(s => s.Name).ToList(), conjunction);
+
+    /// <summary>"A", "A and B", "A, B and C" (or "or"); at least one name.</summary>
+    private static string Listed(IReadOnlyList<string> names, string conjunction) =>
+        names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + $" {conjunction} " + names[names.Count - 1];
 
     /// <summary>The operation id of an async-operation URL: its last path segment, unescaped.</summary>
     public static string OperationIdOf(Uri uri)

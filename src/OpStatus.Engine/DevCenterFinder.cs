@@ -91,7 +91,7 @@ internal static class DevCenterFinder
 
         for (var attempt = 1; ; attempt++)
         {
-            var (status, body, resetsAfter, failure) = await QueryAsync(request, Query(devCenterName!, projectName!), log, cancellationToken).ConfigureAwait(false);
+            var (status, body, resetsAfter, retriable, failure) = await QueryAsync(request, Query(devCenterName!, projectName!), log, cancellationToken).ConfigureAwait(false);
             if (failure is not null)
             {
                 return EndpointLookup.Failed(failure);
@@ -117,7 +117,7 @@ internal static class DevCenterFinder
             {
                 return EndpointLookup.Failed(status == 429 && resetsAfter is { } longer && longer > longestPause
                     ? QuotaFailure(request, longer)
-                    : HttpFailure(request, status, body));
+                    : HttpFailure(request, status, retriable, body));
             }
 
             return EndpointFromResults(body, devCenterName!, projectName!, cloud, found, key, request, log);
@@ -133,7 +133,7 @@ internal static class DevCenterFinder
         + " | project devCenterUri = tostring(properties.devCenterUri), devCenterId"
         + " | limit 2";
 
-    private static async Task<(int Status, byte[] Body, TimeSpan? ResetsAfter, OperationStatusException? Failure)> QueryAsync(OperationRequest request, string query, IOperationLog? log, CancellationToken cancellationToken)
+    private static async Task<(int Status, byte[] Body, TimeSpan? ResetsAfter, bool Retriable, OperationStatusException? Failure)> QueryAsync(OperationRequest request, string query, IOperationLog? log, CancellationToken cancellationToken)
     {
         var pipeline = request.Credential.PipelineFor(request.Scope);
         // 429s are retried here, after the quota's reset: Azure.Core's own retry does not read x-ms-user-quota-resets-after.
@@ -155,25 +155,21 @@ internal static class DevCenterFinder
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            return (0, Array.Empty<byte>(), null, OperationStatusReader.SendFailure(request, ex));
+            return (0, Array.Empty<byte>(), null, false, OperationStatusReader.SendFailure(request, ex));
         }
 
         var response = message.Response;
         var body = response.Content.ToArray();
         TimeSpan? resetsAfter = null;
-        if (response.Headers.TryGetValue("x-ms-user-quota-remaining", out var remaining) && remaining.Trim() == "0"
+        if ((response.Status == 429 || (response.Headers.TryGetValue("x-ms-user-quota-remaining", out var remaining) && remaining.Trim() == "0"))
             && response.Headers.TryGetValue("x-ms-user-quota-resets-after", out var resets)
             && TimeSpan.TryParse(resets, CultureInfo.InvariantCulture, out var reset) && reset > TimeSpan.Zero)
         {
             resetsAfter = reset;
         }
-        else if (response.Status == 429 && response.Headers.TryGetValue("x-ms-user-quota-resets-after", out var resetOn429)
-            && TimeSpan.TryParse(resetOn429, CultureInfo.InvariantCulture, out var reset429) && reset429 > TimeSpan.Zero)
-        {
-            resetsAfter = reset429;
-        }
 
-        return (response.Status, body, resetsAfter, null);
+        // A 429 is one the pipeline would retry; this class retries it itself, after the quota's reset.
+        return (response.Status, body, resetsAfter, response.Status == 429 || FailureClassifier.IsRetriable(message), null);
     }
 
     private static EndpointLookup EndpointFromResults(byte[] body, string devCenterName, string projectName, AzureCloud cloud, ConcurrentDictionary<string, Uri> found, string key, OperationRequest request, IOperationLog log)
@@ -245,7 +241,7 @@ internal static class DevCenterFinder
         return failure;
     }
 
-    private static OperationStatusException HttpFailure(OperationRequest request, int status, byte[] body)
+    private static OperationStatusException HttpFailure(OperationRequest request, int status, bool retriable, byte[] body)
     {
         var error = StatusParser.ParseErrorBody(body);
         var said = error is null ? string.Empty : $" {error.Code}: {error.Message}";
@@ -253,13 +249,13 @@ internal static class DevCenterFinder
             FailureKind.Http,
             Sentences.Join(
                 $"Resource Graph answered {status}{said} when asked for the dev center's URI",
-                status == 404 ? "Check the cloud (-Environment, -ResourceManagerEndpoint)" : FailureClassifier.Advice(request, status, transient: status is 408 or 429 or >= 500),
+                status == 404 ? "Check the cloud (-Environment, -ResourceManagerEndpoint)" : FailureClassifier.Advice(request, status, transient: retriable),
                 "Or give the dev center's URI with -Endpoint."));
         failure.StatusCode = status;
         failure.ErrorCode = error?.Code;
         failure.ServerMessage = error?.Message;
         failure.Error = error;
-        failure.IsTransient = FailureClassifier.IsTransient(FailureKind.Http, status is 408 or 429 or >= 500);
+        failure.IsTransient = FailureClassifier.IsTransient(FailureKind.Http, retriable);
         return failure;
     }
 

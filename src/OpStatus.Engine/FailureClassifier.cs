@@ -92,7 +92,7 @@ internal static class FailureClassifier
             FailureKind.NameResolution => (FailureCategory.ConnectionError, "NameNotResolved"),
             FailureKind.Certificate => (FailureCategory.SecurityError, "CertificateNotTrusted"),
             FailureKind.Unexpected => (FailureCategory.NotSpecified, "UnexpectedFailure"),
-            _ => (CategoryOf(ex.StatusCode ?? 0, ex.IsTransient), "Http" + ex.StatusCode + CodeSuffix(ex.ErrorCode)),
+            _ => (CategoryOf(ex.StatusCode ?? 0), "Http" + ex.StatusCode + CodeSuffix(ex.ErrorCode)),
         };
 
         // Without a token no item can be read: that error ends the command.
@@ -100,7 +100,7 @@ internal static class FailureClassifier
     }
 
     /// <summary>The category of an HTTP error status.</summary>
-    public static FailureCategory CategoryOf(int status, bool transient) => status switch
+    public static FailureCategory CategoryOf(int status) => status switch
     {
         400 => FailureCategory.InvalidArgument,
         401 => FailureCategory.AuthenticationError,

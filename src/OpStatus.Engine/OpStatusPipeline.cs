@@ -81,6 +81,7 @@ internal static class OpStatusPipeline
         private readonly ReadThrottle throttle;
         private readonly TimeSpan longestPause;
         private readonly string credentialKey;
+        private Principal? last;
 
         public ThrottlePolicy(ReadThrottle throttle, TimeSpan longestPause, TokenCredential credential)
         {
@@ -94,7 +95,7 @@ internal static class OpStatusPipeline
         {
             var uri = message.Request.Uri.ToUri();
             message.Request.Headers.TryGetValue(HttpHeader.Names.Authorization, out var authorization);
-            var principal = ReadThrottle.PrincipalOf(authorization) ?? credentialKey;
+            var principal = PrincipalOf(authorization) ?? credentialKey;
             var ticket = await throttle.AcquireAsync(uri, principal, async, message.CancellationToken).ConfigureAwait(false);
             var log = message.TryGetProperty(LogProperty, out var value) && value is IOperationLog { VerboseEnabled: true } verbose ? verbose : null;
             if (ticket.Waited > TimeSpan.Zero && log is not null)
@@ -123,6 +124,37 @@ internal static class OpStatusPipeline
             {
                 log.Verbose(string.Format(CultureInfo.InvariantCulture, "Read limit for {0}: {1}, learned from Resource Manager's remaining-reads counts.", ticket.Place, ticket.Report().Describe()));
             }
+        }
+
+        /// <summary>The principal of a token, read once per token rather than on every try: one token serves many reads.</summary>
+        private string? PrincipalOf(string? authorization)
+        {
+            if (authorization is null)
+            {
+                return null;
+            }
+
+            var seen = Volatile.Read(ref last);
+            if (seen is null || !string.Equals(seen.Authorization, authorization, StringComparison.Ordinal))
+            {
+                seen = new Principal(authorization, ReadThrottle.PrincipalOf(authorization));
+                Volatile.Write(ref last, seen);
+            }
+
+            return seen.Name;
+        }
+
+        private sealed class Principal
+        {
+            public Principal(string authorization, string? name)
+            {
+                Authorization = authorization;
+                Name = name;
+            }
+
+            public string Authorization { get; }
+
+            public string? Name { get; }
         }
     }
 

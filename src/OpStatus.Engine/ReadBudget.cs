@@ -42,7 +42,6 @@ internal sealed class ReadBudget
     private static readonly TimeSpan DefaultPause = TimeSpan.FromSeconds(1);
 
     private readonly object gate = new();
-    private readonly double startBurst;
     private readonly double startRate;
     private readonly double publishedBurst;
     private readonly bool probeFirst;
@@ -88,7 +87,6 @@ internal sealed class ReadBudget
     /// <param name="probeFirst">Whether the first read goes alone.</param>
     public ReadBudget(double startBurst, double startRate, double publishedBurst, bool probeFirst)
     {
-        this.startBurst = startBurst;
         this.startRate = startRate;
         this.publishedBurst = publishedBurst;
         this.probeFirst = probeFirst;

@@ -70,10 +70,16 @@ internal sealed class ReadThrottle
     public static string KeyOf(Uri uri, string? principal)
     {
         var key = uri.GetLeftPart(UriPartial.Authority);
-        var segments = uri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
-        return segments.Length >= 2 && segments[0].Equals("subscriptions", StringComparison.OrdinalIgnoreCase)
-            ? key + "/subscriptions/" + segments[1].ToLowerInvariant() + (principal is null ? string.Empty : " as " + principal)
+        return SubscriptionOf(uri) is { } subscription
+            ? key + "/subscriptions/" + subscription + (principal is null ? string.Empty : " as " + principal)
             : key;
+    }
+
+    /// <summary>The subscription id (lower case) of a path that starts with /subscriptions/{id}; null otherwise.</summary>
+    private static string? SubscriptionOf(Uri uri)
+    {
+        var segments = uri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
+        return segments.Length >= 2 && segments[0].Equals("subscriptions", StringComparison.OrdinalIgnoreCase) ? segments[1].ToLowerInvariant() : null;
     }
 
     /// <summary>
@@ -214,7 +220,8 @@ internal sealed class ReadThrottle
         return null;
     }
 
-    private TimeSpan Now => clock.Since(started);
+    /// <summary>Time since the limiter started: the clock its budgets count on.</summary>
+    internal TimeSpan Now => clock.Since(started);
 
     private Place PlaceOf(Uri uri, string? principal) => places.GetOrAdd(KeyOf(uri, principal), key =>
     {
@@ -230,11 +237,10 @@ internal sealed class ReadThrottle
     private static string Describe(Uri uri, string? principal)
     {
         var endpoint = uri.GetLeftPart(UriPartial.Authority);
-        var segments = uri.AbsolutePath.Split(new[] { '/' }, StringSplitOptions.RemoveEmptyEntries);
-        if (segments.Length >= 2 && segments[0].Equals("subscriptions", StringComparison.OrdinalIgnoreCase))
+        if (SubscriptionOf(uri) is { } subscription)
         {
             var who = principal is null ? string.Empty : ", principal " + principal.Substring(principal.LastIndexOf('/') + 1);
-            return $"subscription {segments[1].ToLowerInvariant()} at {endpoint}{who}";
+            return $"subscription {subscription} at {endpoint}{who}";
         }
 
         return endpoint;
@@ -245,8 +251,6 @@ internal sealed class ReadThrottle
         double.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value > 0
             ? value
             : fallback;
-
-    internal TimeSpan Elapsed => Now;
 
     /// <summary>One place: its key, its words for messages, its budget, and a signal for the first answer.</summary>
     internal sealed class Place
@@ -297,7 +301,7 @@ internal sealed class ReadTicket
     public bool Answered(int status, TimeSpan? retryAfter, string? remainingReads)
     {
         int? remaining = int.TryParse(remainingReads, NumberStyles.Integer, CultureInfo.InvariantCulture, out var left) && left >= 0 ? left : null;
-        var learned = place.Budget.Answered(number, throttle.Elapsed, status, retryAfter, remaining);
+        var learned = place.Budget.Answered(number, throttle.Now, status, retryAfter, remaining);
         place.Answered();
         return learned;
     }

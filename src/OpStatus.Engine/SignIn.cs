@@ -62,6 +62,9 @@ internal sealed class SignIn
         return InputValidation.CheckTenantId(TenantId) is { } badTenant ? new InvalidInput("InvalidTenantId", badTenant, null) : null;
     }
 
+    /// <summary>A request read before, to read again: with this command's credential when it gave sign-in parameters, else as it was.</summary>
+    public OperationRequest ReadAgain(OperationRequest request) => Given ? request.WithCredential(CredentialFor(request.Cloud)) : request;
+
     /// <summary>A parameter that has no effect with the others, in words for a warning; null when there is none.</summary>
     public string? Warning() => Identity && TenantId is not null
         ? "-TenantId has no effect with -Identity: a managed identity signs in to the tenant it belongs to."

@@ -105,7 +105,7 @@ internal static class StatusRequestBuilder
             request = request.WithApiVersion(apiVersion);
         }
 
-        return signIn.Given ? request.WithCredential(signIn.CredentialFor(request.Cloud)) : request;
+        return signIn.ReadAgain(request);
     }
 
     private static InvalidInput? CheckSegments(AzureService service, StatusQuery query)

@@ -72,8 +72,7 @@ internal sealed class WaitRun : IDisposable
             return;
         }
 
-        var readWith = OperationRequest.Of(status);
-        var request = context.SignIn.Given ? readWith.WithCredential(context.SignIn.CredentialFor(readWith.Cloud)) : readWith;
+        var request = context.SignIn.ReadAgain(OperationRequest.Of(status));
         if (status.IsTerminal)
         {
             Finish(new WaitFinished(Receive(null), request, status));

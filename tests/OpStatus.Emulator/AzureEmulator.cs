@@ -34,6 +34,7 @@ public sealed class AzureEmulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (DateTimeOffset WindowStarts, int Used)> graphQuota = new(StringComparer.Ordinal);
     private int graphQuotaSize = 15;
     private TimeSpan graphQuotaWindow = TimeSpan.FromSeconds(5);
+    private int? graphFailure;
     private WebApplication? app;
     private ReadBuckets? readBuckets;
     private int inFlight;
@@ -212,6 +213,9 @@ public sealed class AzureEmulator : IAsyncDisposable
         graphQuotaWindow = window;
         graphQuota.Clear();
     }
+
+    /// <summary>Resource Graph answers every query with this HTTP status (an error body), or, given null, answers again.</summary>
+    public void ResourceGraphFails(int? status) => graphFailure = status;
 
     /// <summary>Reads are no longer throttled.</summary>
     public void StopThrottling() => readBuckets = null;
@@ -610,6 +614,10 @@ public sealed class AzureEmulator : IAsyncDisposable
         if (problem is { } refused)
         {
             step = Error(401, refused.Code, refused.Message);
+        }
+        else if (graphFailure is { } failing)
+        {
+            step = Error(failing, "ServiceError", "Please provide below info when asking for support: timestamp, correlation id. The service failed.");
         }
         else if (quota.Used >= graphQuotaSize)
         {

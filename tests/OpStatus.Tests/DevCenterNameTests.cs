@@ -130,4 +130,30 @@ public sealed class DevCenterNameTests : TestBase
             Emulator.ResourceGraphQuota(15, TimeSpan.FromSeconds(5));
         }
     }
+
+    [Fact]
+    [Trait("Reliability", "Fault")]
+    public void A_status_the_pipeline_does_not_retry_is_not_called_temporary()
+    {
+        // 501: Azure.Core does not retry it, so the error says what to check rather than "try again later".
+        Emulator.ResourceGraphFails(501);
+        try
+        {
+            var id = Named(out var devCenter, out var project);
+
+            using var session = NewSession();
+            var result = session.Run("Get-DevCenterOperationStatus -DevCenterName $args[1] -ProjectName $args[2] -OperationId $args[3] -ResourceManagerEndpoint $args[0]", Url, devCenter, project, id);
+
+            var error = Assert.Single(result.Errors);
+            Assert.Equal("GetDevCenterOperationStatusCommandHttp501.ServiceError,OpStatus.Commands.GetDevCenterOperationStatusCommand", error.FullyQualifiedErrorId);
+            Assert.Contains("Resource Graph answered 501", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Contains("it was not tried again", error.Exception.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("try again later", error.Exception.Message, StringComparison.Ordinal);
+            Assert.Equal(false, Prop(new System.Management.Automation.PSObject(error.Exception), "IsTransient"));
+        }
+        finally
+        {
+            Emulator.ResourceGraphFails(null);
+        }
+    }
 }

@@ -56,8 +56,11 @@ public abstract class ResourceManagerCommand : GetOperationStatusCommand
     protected override void ProcessRecord()
     {
         // A region OpStatus does not know is sent as given (Azure adds regions), with a word about the nearest known one.
-        if (ParameterSetName == IdSet && AzureRegions.Unknown(Location) is { } advice && warnedLocations.Add(InputValidation.NormalizeLocation(Location)))
+        // Once per name: the nearest known names are not worked out again for each piped item.
+        if (ParameterSetName == IdSet && Location is { } location && !warnedLocations.Contains(InputValidation.NormalizeLocation(location))
+            && AzureRegions.Unknown(location) is { } advice)
         {
+            warnedLocations.Add(InputValidation.NormalizeLocation(location));
             WriteWarning(advice);
         }
 
